@@ -1,0 +1,107 @@
+"""Results as data: findings, per-check outcomes, per-target results. No I/O here."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that `--fail-on` is a comparison: ERROR > WARNING > INFO."""
+
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One fact about one file that matters on the target runtime.
+
+    rule:    stable kebab-case rule id ("symbol-versions")
+    path:    the member inside the artifact ("lib/libfoo.so"), prefixed with the layer name
+             for layer members ("layer:deps.zip:lib/x.so"), or "" for the artifact as a whole
+    message: one line of fact; hint: one line of fix
+    subject: the symbol, library or setting at fault ("fcntl64@GLIBC_2.28"), if any
+    details: further lines (e.g. the other symbols needing the same version)
+    """
+
+    rule: str
+    severity: Severity
+    path: str
+    message: str
+    hint: str = ""
+    subject: str | None = None
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One rule run against one target: passed when it produced no finding at all."""
+
+    rule: str
+    summary: str
+    findings: tuple[Finding, ...] = ()
+    skipped: str | None = None  # reason, when the rule did not apply (e.g. no ELF files)
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One event sent to a running function (filled in by the execution side)."""
+
+    event_name: str
+    ok: bool
+    duration_ms: float
+    outcome: str  # "success", "function-error", "timeout", "init-error", "crash", "oom", ...
+    message: str = ""
+    response: str = ""
+    output_tail: str = ""
+    init_duration_ms: float | None = None
+    billed_duration_ms: float | None = None
+    max_memory_mb: float | None = None
+
+
+@dataclass(frozen=True)
+class TargetId:
+    """What was checked: one artifact on one runtime and architecture."""
+
+    artifact: str
+    runtime: str
+    arch: str
+
+    def label(self) -> str:
+        return f"{self.artifact} on {self.runtime} ({self.arch})"
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    target: TargetId
+    checks: tuple[CheckResult, ...] = ()
+    invocations: tuple[Invocation, ...] = ()
+    execution_skipped: str | None = None  # reason execution did not happen, if it was asked for
+    notes: tuple[str, ...] = ()
+
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for c in self.checks for f in c.findings)
+
+    def failed(self, fail_on: Severity) -> bool:
+        if any(f.severity >= fail_on for f in self.findings()):
+            return True
+        return any(not inv.ok for inv in self.invocations)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    targets: tuple[TargetResult, ...] = ()
+    fail_on: Severity = Severity.ERROR
+    notes: tuple[str, ...] = field(default=())
+
+    def failed(self) -> bool:
+        return any(t.failed(self.fail_on) for t in self.targets)

@@ -1,0 +1,91 @@
+"""Options resolved once into frozen objects. Nothing downstream reads argv, env or TOML.
+
+cli.py (and later the project config / template discovery) build these; static.py,
+runner/ and report/ only read them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checker.findings import Severity, TargetId
+from checker.runtime import Runtime
+
+
+class OutputFormat(enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One artifact on one runtime and architecture, with its layers in deployment order."""
+
+    artifact: Path
+    runtime: Runtime
+    arch: str
+    handler: str | None = None
+    layers: tuple[Path, ...] = ()
+    name: str | None = None  # a function name from config/template, when there is one
+
+    @property
+    def id(self) -> TargetId:
+        return TargetId(artifact=self.name or str(self.artifact), runtime=self.runtime.name,
+                        arch=self.arch)
+
+
+class PullPolicy(enum.Enum):
+    MISSING = "missing"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class NetworkMode(enum.Enum):
+    BRIDGE = "bridge"
+    HOST = "host"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to send: a name for the report, the JSON text, and what the answer must hold."""
+
+    name: str
+    payload: str
+    expect: str | None = None  # JSON text: a subset the response must contain
+
+
+@dataclass(frozen=True)
+class ExecOptions:
+    """How `lambdacheck run` executes targets (see runner/)."""
+
+    events: tuple[Event, ...] = (Event(name="default", payload="{}"),)
+    env: tuple[tuple[str, str], ...] = ()
+    memory_mb: int = 128
+    timeout_s: float = 3.0
+    ephemeral_mb: int = 512
+    image: str | None = None  # overrides the catalog's image for every target
+    pull: PullPolicy = PullPolicy.MISSING
+    network: NetworkMode = NetworkMode.BRIDGE
+    jobs: int = 2
+    rie_path: Path | None = None
+    require_exec: bool = False
+    fail_fast: bool = False
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    fmt: OutputFormat = OutputFormat.TEXT
+    junit: Path | None = None
+    fail_on: Severity = Severity.ERROR
+    color: bool = False
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """Everything one `check`/`run` invocation does, resolved."""
+
+    targets: tuple[Target, ...]
+    report: ReportOptions = field(default_factory=ReportOptions)
+    execute: ExecOptions | None = None  # None for `check`

@@ -1,0 +1,63 @@
+"""The Rule protocol and the context every rule receives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from checker.facts import ArtifactFacts, ElfFacts, FileFacts
+from checker.findings import Finding, TargetId
+from checker.runtime import Platform, Runtime
+
+
+@dataclass(frozen=True)
+class Located:
+    """A file together with the artifact it comes from and its absolute path on Lambda."""
+
+    artifact: ArtifactFacts
+    file: FileFacts
+
+    @property
+    def abs_path(self) -> str:
+        return f"{self.artifact.mount}/{self.file.path}"
+
+    @property
+    def report_path(self) -> str:
+        """How findings name it: plain for the function, prefixed for a layer."""
+        if self.artifact.mount == "/var/task":
+            return self.file.path
+        return f"layer {self.artifact.name}: {self.file.path}"
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    target: TargetId
+    runtime: Runtime
+    platform: Platform
+    arch: str
+    handler: str | None
+    function: ArtifactFacts
+    layers: tuple[ArtifactFacts, ...]
+    today: date
+
+    def artifacts(self) -> tuple[ArtifactFacts, ...]:
+        return (self.function, *self.layers)
+
+    def files(self) -> Iterator[Located]:
+        for artifact in self.artifacts():
+            for f in artifact.files:
+                yield Located(artifact, f)
+
+    def elves(self) -> Iterator[tuple[Located, ElfFacts]]:
+        for loc in self.files():
+            if loc.file.elf is not None:
+                yield loc, loc.file.elf
+
+
+class Rule(Protocol):
+    id: str
+    summary: str
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]: ...

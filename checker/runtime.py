@@ -1,0 +1,160 @@
+"""The policy side: what a Lambda runtime provides, as loaded from the catalog (catalog.py).
+
+Every fact carries the ids of its sources and a confidence, so that `runtimes show` can
+print them and rules can lower a verdict's severity when the fact is only inferred.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+
+from packaging.version import InvalidVersion, Version
+
+ARCHES = ("x86_64", "arm64")
+
+
+class Confidence(enum.Enum):
+    CONFIRMED = "confirmed"
+    INFERRED = "inferred"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    url: str = ""
+    retrieved: str = ""
+
+
+@dataclass(frozen=True)
+class SystemLibrary:
+    """A shared library the runtime image provides on its loader path.
+
+    versions: the exact set of version nodes its DT_VERDEF defines, when known (probed)
+    series:   compact form for linear series, prefix -> highest version defined, e.g.
+              {"GLIBC_": "2.26"}: every GLIBC_x.y <= 2.26 is defined
+    extra:    non-series nodes known to be defined ("GLIBC_PRIVATE", "CXXABI_TM_1")
+    """
+
+    soname: str
+    confidence: Confidence
+    sources: tuple[str, ...]
+    versions: frozenset[str] | None = None
+    series: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    extra: frozenset[str] = frozenset()
+    path: str | None = None  # directory it lives in, when known ("/lib64")
+
+    def defines(self, version: str) -> bool | None:
+        """True/False when known, None when the catalog cannot tell."""
+        if self.versions is not None:
+            return version in self.versions
+        if version in self.extra:
+            return True
+        for prefix, highest in self.series.items():
+            if version.startswith(prefix):
+                return _series_leq(version[len(prefix) :], highest)
+        return None
+
+
+_SERIES_NUMBER = re.compile(r"^\d+(\.\d+)*$")
+
+
+def _series_leq(number: str, highest: str) -> bool | None:
+    if not _SERIES_NUMBER.match(number):
+        return None
+    try:
+        return Version(number) <= Version(highest)
+    except InvalidVersion:
+        return None
+
+
+@dataclass(frozen=True)
+class AbsentLibrary:
+    soname: str
+    sources: tuple[str, ...]
+    confidence: Confidence = Confidence.CONFIRMED
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One runtime on one architecture: what the dynamic loader will find there.
+
+    glibc: version string ("2.26"); glibc_sources its provenance
+    libraries: soname -> SystemLibrary, runtime-bundled ones (/var/lang/lib) included
+    absent: sonames known NOT to be there (so a miss is an error, not a doubt)
+    inventory_complete: True when `libraries` is a full listing (then anything not in it
+        is missing); False when it is partial (then a miss is a warning)
+    executables: absolute paths known to exist (shebang interpreters: /bin/sh, ...)
+    ld_library_path: the image's LD_LIBRARY_PATH, in order
+    image: the emulator image for this arch
+    """
+
+    arch: str
+    glibc: str
+    glibc_sources: tuple[str, ...]
+    libraries: Mapping[str, SystemLibrary]
+    absent: Mapping[str, AbsentLibrary]
+    inventory_complete: bool
+    executables: frozenset[str]
+    ld_library_path: tuple[str, ...]
+    image: str
+    libstdcxx: str | None = None  # e.g. "7.3.1"; None when the runtime has no libstdc++
+
+    def library(self, soname: str) -> SystemLibrary | None:
+        return self.libraries.get(soname)
+
+
+class HandlerStyle(enum.Enum):
+    PYTHON = "python"  # module.function
+    NODE = "node"  # file.export
+    JAVA = "java"  # package.Class::method
+    RUBY = "ruby"  # file.method
+    DOTNET = "dotnet"  # Assembly::Namespace.Class::Method
+    CUSTOM = "custom"  # provided.*: bootstrap does the work, handler is free text
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A Lambda runtime identifier ("python3.12") and what it means on each architecture."""
+
+    name: str
+    os_id: str  # "al2", "al2023", or a custom id from a --runtime-file
+    os_name: str  # "Amazon Linux 2"
+    family: str  # "python", "nodejs", "java", "ruby", "dotnet", "provided"
+    language_version: str | None
+    handler_style: HandlerStyle
+    platforms: Mapping[str, Platform]
+    deprecated: date | None = None
+    deprecated_sources: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    origin: str = "catalog"  # "catalog" or the --runtime-file path that defined it
+
+    @property
+    def arches(self) -> tuple[str, ...]:
+        return tuple(a for a in ARCHES if a in self.platforms) + tuple(
+            a for a in self.platforms if a not in ARCHES
+        )
+
+    def platform(self, arch: str) -> Platform | None:
+        return self.platforms.get(arch)
+
+    def is_deprecated(self, today: date) -> bool:
+        return self.deprecated is not None and self.deprecated <= today
+
+
+@dataclass(frozen=True)
+class Catalog:
+    runtimes: Mapping[str, Runtime]
+    sources: Mapping[str, Source]
+
+    def get(self, name: str) -> Runtime | None:
+        return self.runtimes.get(name)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.runtimes))
