@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ class ArtifactFacts:
     unpacked_size: int
     files: tuple[FileFacts, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
-    texts: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    texts: Mapping[str, bytes] = field(default_factory=dict)
 
     @property
     def mount(self) -> str:

@@ -1,0 +1,31 @@
+"""The registry of static rules, in report order."""
+
+from __future__ import annotations
+
+from checker.rules.architecture import ArchitectureRule
+from checker.rules.archive import ArchiveRule
+from checker.rules.base import NotApplicable, Rule, RuleContext
+from checker.rules.handler import HandlerRule
+from checker.rules.libc import LibcRule
+from checker.rules.native_format import NativeFormatRule
+from checker.rules.needed import NeededLibrariesRule
+from checker.rules.permissions import PermissionsRule
+from checker.rules.python_abi import PythonAbiRule
+from checker.rules.quotas import DeprecationRule, QuotasRule
+from checker.rules.symbols import SymbolVersionsRule
+
+ALL_RULES: tuple[Rule, ...] = (
+    ArchiveRule(),
+    QuotasRule(),
+    HandlerRule(),
+    PermissionsRule(),
+    ArchitectureRule(),
+    LibcRule(),
+    NativeFormatRule(),
+    NeededLibrariesRule(),
+    SymbolVersionsRule(),
+    PythonAbiRule(),
+    DeprecationRule(),
+)
+
+__all__ = ["ALL_RULES", "NotApplicable", "Rule", "RuleContext"]

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from checker.facts import ArtifactFacts, ElfFacts, FileFacts
 from checker.findings import Finding, TargetId
 from checker.runtime import Platform, Runtime
+
+if TYPE_CHECKING:
+    from checker.rules.view import FileView
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class RuleContext:
     function: ArtifactFacts
     layers: tuple[ArtifactFacts, ...]
     today: date
+    view: FileView
 
     def artifacts(self) -> tuple[ArtifactFacts, ...]:
         return (self.function, *self.layers)
@@ -51,9 +55,14 @@ class RuleContext:
                 yield Located(artifact, f)
 
     def elves(self) -> Iterator[tuple[Located, ElfFacts]]:
-        for loc in self.files():
+        """Every ELF the function will see (a file replaced by a later layer is gone)."""
+        for loc in self.view:
             if loc.file.elf is not None:
                 yield loc, loc.file.elf
+
+
+class NotApplicable(Exception):
+    """Raised by a rule's check() when it does not apply to this target; the message says why."""
 
 
 class Rule(Protocol):

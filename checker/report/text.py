@@ -1,0 +1,187 @@
+"""The terminal report: one block per target, findings by severity, then a one-line summary."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+from checker.findings import CheckResult, Finding, Invocation, RunResult, Severity, TargetResult
+from checker.report.json_report import check_status
+
+MAX_DETAILS = 10
+MAX_OUTPUT_LINES = 20
+INDENT = "      "
+
+# Terminal escape sequences: OSC (window title, links), CSI (colours, cursor), then any other.
+_ANSI_SEQUENCE = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]"
+)
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+_RESET = "\x1b[0m"
+_STYLES = {
+    "FAIL": "\x1b[1;31m",
+    "PASS": "\x1b[1;32m",
+    "error": "\x1b[31m",
+    "warning": "\x1b[33m",
+    "info": "\x1b[36m",
+    "dim": "\x1b[2m",
+}
+
+
+def render_text(result: RunResult, out: TextIO, *, color: bool = False) -> None:
+    """Write a human-readable report; ANSI colours only when color is True."""
+    out.writelines(line + "\n" for line in _report_lines(result, _Painter(color)))
+
+
+def _report_lines(result: RunResult, paint: _Painter) -> Iterator[str]:
+    for target in result.targets:
+        yield from _target_lines(target, result.fail_on, paint)
+        yield ""
+    for note in result.notes:
+        yield f"note: {printable(note)}"
+    yield summary_line(result)
+
+
+def printable(text: str) -> str:
+    """One line, safe for a terminal: ANSI sequences dropped, control characters shown escaped."""
+    text = _ANSI_SEQUENCE.sub("", text)
+    text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def printable_lines(text: str) -> list[str]:
+    """Several lines of untrusted output, each made printable; trailing blank lines dropped."""
+    lines = text.replace("\r\n", "\n").rstrip("\n").split("\n")
+    return [printable(line) for line in lines] if text.strip() else []
+
+
+def summary_line(result: RunResult) -> str:
+    """'2 targets: 1 passed, 1 failed (3 errors, 1 warning)'."""
+    failed = sum(1 for t in result.targets if t.failed(result.fail_on))
+    total = len(result.targets)
+    head = f"{_plural(total, 'target')}: {total - failed} passed, {failed} failed"
+    if not total:
+        head = "0 targets checked"
+    findings = [f for t in result.targets for f in t.findings()]
+    failed_invocations = sum(1 for t in result.targets for i in t.invocations if not i.ok)
+    counts = [*_severity_counts(findings), _plural(failed_invocations, "failed invocation")]
+    nonzero = [c for c in counts if not c.startswith("0 ")]
+    return f"{head} ({', '.join(nonzero)})" if nonzero else head
+
+
+def _severity_counts(findings: Iterable[Finding]) -> list[str]:
+    """'3 errors', '1 warning', '2 info': one entry per severity, most severe first."""
+    counted = Counter(f.severity for f in findings)
+    return [
+        f"{counted[s]} info" if s is Severity.INFO else _plural(counted[s], s.label)
+        for s in sorted(Severity, reverse=True)
+    ]
+
+
+def _target_lines(target: TargetResult, fail_on: Severity, paint: _Painter) -> Iterator[str]:
+    verdict = "FAIL" if target.failed(fail_on) else "PASS"
+    yield f"{paint(verdict, verdict)}  {printable(target.target.label())}"
+    yield from _finding_lines(target.findings(), paint)
+    yield from _check_summary_lines(target.checks, fail_on)
+    for invocation in target.invocations:
+        yield from _invocation_lines(invocation, paint)
+    if target.execution_skipped is not None:
+        yield f"  execution skipped: {printable(target.execution_skipped)}"
+    for note in target.notes:
+        yield f"  note: {printable(note)}"
+
+
+def _finding_lines(findings: tuple[Finding, ...], paint: _Painter) -> Iterator[str]:
+    ordered = sorted(findings, key=lambda f: (-f.severity, f.path, f.rule))
+    rule_width = max((len(f.rule) for f in ordered), default=0)
+    for finding in ordered:
+        label = finding.severity.label
+        severity = paint(label, f"{label:<7}")
+        yield f"  {severity}  {finding.rule:<{rule_width}}  {_finding_text(finding)}"
+        if finding.hint:
+            yield f"{INDENT}{paint('dim', 'hint:')} {printable(finding.hint)}"
+        yield from _detail_lines(finding.details)
+
+
+def _finding_text(finding: Finding) -> str:
+    where = printable(finding.path)
+    if finding.subject:
+        where = f"{where} [{printable(finding.subject)}]".lstrip()
+    message = printable(finding.message)
+    return f"{where}: {message}" if where else message
+
+
+def _detail_lines(details: tuple[str, ...]) -> Iterator[str]:
+    for detail in details[:MAX_DETAILS]:
+        yield f"{INDENT}{printable(detail)}"
+    if len(details) > MAX_DETAILS:
+        yield f"{INDENT}… and {len(details) - MAX_DETAILS} more"
+
+
+def _check_summary_lines(checks: tuple[CheckResult, ...], fail_on: Severity) -> Iterator[str]:
+    passed = [_passed_name(c) for c in checks if check_status(c, fail_on) == "passed"]
+    if passed:
+        yield f"  {_plural(len(passed), 'check')} passed: {', '.join(passed)}"
+    for check in checks:
+        if check_status(check, fail_on) == "skipped":
+            yield f"  skipped  {check.rule}: {printable(check.skipped or '')}"
+
+
+def _passed_name(check: CheckResult) -> str:
+    """The rule id, with the findings below fail_on it still had: 'permissions (1 warning)'."""
+    if not check.findings:
+        return check.rule
+    counts = _severity_counts(check.findings)
+    return f"{check.rule} ({', '.join(c for c in counts if not c.startswith('0 '))})"
+
+
+def _invocation_lines(invocation: Invocation, paint: _Painter) -> Iterator[str]:
+    style = "PASS" if invocation.ok else "FAIL"
+    outcome = paint(style, invocation.outcome)
+    figures = _report_figures(invocation)
+    timing = f"{_duration(invocation.duration_ms)}{f' ({figures})' if figures else ''}"
+    yield f"  invoke {printable(invocation.event_name)}: {outcome} in {timing}"
+    if invocation.ok:
+        return
+    if invocation.message:
+        yield f"{INDENT}{printable(invocation.message)}"
+    tail = printable_lines(invocation.output_tail)
+    if len(tail) > MAX_OUTPUT_LINES:
+        yield f"{INDENT}{paint('dim', f'| … {len(tail) - MAX_OUTPUT_LINES} earlier lines')}"
+    for line in tail[-MAX_OUTPUT_LINES:]:
+        yield f"{INDENT}{paint('dim', '|')} {line}".rstrip()
+
+
+def _report_figures(invocation: Invocation) -> str:
+    figures = []
+    if invocation.init_duration_ms is not None:
+        figures.append(f"init {_duration(invocation.init_duration_ms)}")
+    if invocation.billed_duration_ms is not None:
+        figures.append(f"billed {_duration(invocation.billed_duration_ms)}")
+    if invocation.max_memory_mb is not None:
+        figures.append(f"max memory {invocation.max_memory_mb:.0f} MB")
+    return ", ".join(figures)
+
+
+def _duration(milliseconds: float) -> str:
+    if milliseconds >= 1000:
+        return f"{milliseconds / 1000:.2f} s"
+    return f"{milliseconds:.0f} ms"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class _Painter:
+    """Wraps text in an ANSI style, or leaves it alone when colour is off."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, style: str, text: str) -> str:
+        return f"{_STYLES[style]}{text}{_RESET}" if self.enabled else text

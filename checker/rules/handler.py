@@ -1,0 +1,293 @@
+"""The entry point: the handler a managed runtime will import, or the bootstrap a custom runtime
+(provided.*) will exec. Handler sources are parsed with `ast`, never imported."""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+import warnings
+from collections.abc import Iterator
+
+from checker.facts import FileFormat
+from checker.findings import Finding, Severity
+from checker.rules.base import Located, NotApplicable, RuleContext
+from checker.runtime import HandlerStyle
+
+LAMBDA_PATH = ("/usr/local/bin", "/usr/bin", "/bin", "/opt/bin")
+BOOTSTRAPS = ("/var/task/bootstrap", "/opt/bootstrap")
+NODE_SUFFIXES = (".js", ".mjs", ".cjs")
+
+
+def python_module_candidates(handler: str, python: tuple[int, int] | None) -> list[str]:
+    """Absolute paths the runtime would import the handler's module from, in sys.path order."""
+    module = handler.rpartition(".")[0].replace(".", "/")
+    roots = ["/var/task", "/opt/python"]
+    if python is not None:
+        roots.append(f"/opt/python/lib/python{python[0]}.{python[1]}/site-packages")
+    return [f"{root}/{module}{suffix}" for root in roots
+            for suffix in (".py", "/__init__.py", ".pyc")]
+
+
+def handler_texts(handler: str | None) -> tuple[str, ...]:
+    """Path suffixes whose contents the scanner should keep so this rule can parse them."""
+    if not handler or "." not in handler:
+        return ()
+    module = handler.rpartition(".")[0].replace(".", "/")
+    return (f"{module}.py", f"{module}/__init__.py")
+
+
+class HandlerRule:
+    id = "handler"
+    summary = "The handler or bootstrap exists and can start"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        style = ctx.runtime.handler_style
+        if style is HandlerStyle.CUSTOM:
+            yield from self._bootstrap(ctx)
+            return
+        if not ctx.handler:
+            raise NotApplicable("no --handler given")
+        if style is HandlerStyle.PYTHON:
+            yield from self._python(ctx, ctx.handler)
+        elif style is HandlerStyle.NODE:
+            yield from self._node(ctx, ctx.handler)
+        else:
+            yield from self._other(ctx, ctx.handler, style)
+
+    # -- custom runtimes -------------------------------------------------------------------
+    def _bootstrap(self, ctx: RuleContext) -> Iterator[Finding]:
+        entry = next((ctx.view.entry(p) for p in BOOTSTRAPS if ctx.view.entry(p) is not None), None)
+        if entry is None:
+            yield self._finding(
+                "", f"no bootstrap at the root of the artifact or a layer; {ctx.runtime.name} "
+                "fails with Runtime.InvalidEntrypoint",
+                "add an executable file named bootstrap at the ZIP's root (or /opt/bootstrap "
+                "in a layer) that runs your runtime loop", "bootstrap")
+            return
+        target = ctx.view.resolve(entry.abs_path)
+        if target is None:
+            yield self._finding(entry.report_path, "bootstrap is a symlink that leads nowhere",
+                                "make bootstrap a regular file", "bootstrap")
+            return
+        yield from self._executable(ctx, target, "bootstrap")
+
+    def _executable(self, ctx: RuleContext, loc: Located, role: str) -> Iterator[Finding]:
+        mode = loc.file.mode
+        if not mode & 0o001:
+            yield self._finding(
+                loc.report_path,
+                f"{role} is not executable by others (mode {mode:04o}); Lambda fails with "
+                f"'{loc.abs_path}: permission denied'",
+                f"chmod 755 {loc.file.path} before zipping (zip keeps Unix modes; a ZIP made on "
+                "Windows has none: build it with a tool that sets them)", f"{mode:04o}")
+        if loc.file.format is FileFormat.SCRIPT:
+            if not mode & 0o004:
+                yield self._finding(loc.report_path,
+                                    f"{role} is a script but not readable by others "
+                                    f"(mode {mode:04o}): the interpreter cannot read it",
+                                    f"chmod 755 {loc.file.path}", f"{mode:04o}")
+            yield from self._shebang(ctx, loc, role)
+        elif loc.file.format is FileFormat.OTHER:
+            yield self._finding(loc.report_path,
+                                f"{role} is neither an ELF binary nor a script with '#!': exec "
+                                "fails with 'exec format error'",
+                                "start the script with a shebang line such as #!/bin/sh", role)
+
+    def _shebang(self, ctx: RuleContext, loc: Located, role: str) -> Iterator[Finding]:
+        line = loc.file.shebang or ""
+        if loc.file.shebang_crlf:
+            yield self._finding(loc.report_path,
+                                f"{role} has Windows line endings: the kernel looks for "
+                                f"'{line.split()[0] if line.split() else ''}\\r' and fails with "
+                                "'No such file or directory'",
+                                f"convert it: dos2unix {loc.file.path} (or sed -i 's/\\r$//')",
+                                "CRLF")
+        words = line.replace("\r", "").split()
+        if not words:
+            yield self._finding(loc.report_path, f"{role} has an empty '#!' line",
+                                "name the interpreter, e.g. #!/bin/sh", "#!")
+            return
+        interpreter = words[0]
+        if posixpath.basename(interpreter) == "env":
+            args = [w for w in words[1:] if not w.startswith("-")]
+            if not args:
+                return
+            program = args[0]
+            if not self._on_path(ctx, program):
+                yield self._finding(
+                    loc.report_path,
+                    f"{role} runs '{line}', but {program} is not on PATH in {ctx.runtime.name} "
+                    f"({ctx.runtime.os_name}): exec fails with "
+                    f"'/usr/bin/env: {program}: No such file or directory'",
+                    f"bundle {program} (e.g. in a layer's bin/, which is /opt/bin on PATH) or use "
+                    "an interpreter the runtime has (#!/bin/sh)", program)
+        elif not self._exists(ctx, interpreter):
+            yield self._finding(
+                loc.report_path,
+                f"{role}'s interpreter {interpreter} does not exist in {ctx.runtime.name} "
+                f"({ctx.runtime.os_name}): exec fails with 'No such file or directory'",
+                "use an interpreter the runtime has (#!/bin/sh) or bundle it", interpreter)
+
+    def _on_path(self, ctx: RuleContext, program: str) -> bool:
+        if "/" in program:
+            return self._exists(ctx, program)
+        return any(self._exists(ctx, f"{d}/{program}") for d in LAMBDA_PATH)
+
+    def _exists(self, ctx: RuleContext, path: str) -> bool:
+        if ctx.view.covers(path):
+            return ctx.view.resolve(path) is not None
+        return path in ctx.platform.executables
+
+    # -- python ---------------------------------------------------------------------------
+    def _python(self, ctx: RuleContext, handler: str) -> Iterator[Finding]:
+        module, _, function = handler.rpartition(".")
+        if not module or not function:
+            yield self._bad_format(handler, "module.function (e.g. app.handler)")
+            return
+        python = _python_version(ctx.runtime.language_version)
+        candidates = python_module_candidates(handler, python)
+        found = next((ctx.view.resolve(p) for p in candidates if ctx.view.resolve(p)), None)
+        if found is None:
+            found = self._compiled_module(ctx, handler)
+            if found is None:
+                yield self._finding(
+                    "", f"handler module '{module}' not found (looked for "
+                    f"{', '.join(c.removeprefix('/var/task/') for c in candidates[:2])}): "
+                    f"Runtime.ImportModuleError: Unable to import module '{module}'",
+                    "put the module at the ZIP's root (zip from inside the build folder), or fix "
+                    "--handler", handler)
+            return
+        source = found.artifact.texts.get(found.file.path)
+        if source is None:
+            return  # compiled or too large to parse: its presence is what we can tell
+        yield from self._python_source(found, source, function, python)
+
+    def _compiled_module(self, ctx: RuleContext, handler: str) -> Located | None:
+        module = handler.rpartition(".")[0].replace(".", "/")
+        prefix = f"/var/task/{module}."
+        return next((loc for loc in ctx.view
+                     if loc.abs_path.startswith(prefix) and loc.abs_path.endswith(".so")), None)
+
+    def _python_source(self, loc: Located, source: bytes, function: str,
+                       python: tuple[int, int] | None) -> Iterator[Finding]:
+        try:
+            tree = _parse(source, python)
+        except SyntaxError as err:
+            newer = python is not None and _parses_on_newer_python(source)
+            where = f"line {err.lineno}" if err.lineno else "the file"
+            problem = (f"syntax newer than Python {python[0]}.{python[1]}" if newer and python
+                       else "a syntax error")
+            yield self._finding(
+                loc.report_path, f"{problem} at {where}: {err.msg}; Runtime.UserCodeSyntaxError",
+                "fix the syntax, or deploy on a runtime for the Python version you wrote it for",
+                f"line {err.lineno}")
+            return
+        if function not in _top_level_names(tree) and not _has_dynamic_names(tree):
+            yield self._finding(
+                loc.report_path,
+                f"'{function}' is not defined at the top level of {loc.file.path}: "
+                f"Runtime.HandlerNotFound",
+                "define the function at module level, or fix --handler", function)
+
+    # -- node -----------------------------------------------------------------------------
+    def _node(self, ctx: RuleContext, handler: str) -> Iterator[Finding]:
+        file, _, export = handler.rpartition(".")
+        if not file or not export:
+            yield self._bad_format(handler, "file.export (e.g. index.handler)")
+            return
+        candidates = [f"/var/task/{file}{s}" for s in NODE_SUFFIXES]
+        if any(ctx.view.resolve(c) for c in candidates):
+            return
+        typescript = ctx.view.resolve(f"/var/task/{file}.ts") is not None
+        yield self._finding(
+            "", f"handler file {file}.js/.mjs/.cjs not found: Runtime.ImportModuleError: "
+            f"Cannot find module '{file}'",
+            "compile the TypeScript to JavaScript before packaging" if typescript else
+            "put the file at the ZIP's root or fix --handler", handler)
+
+    # -- java, ruby, dotnet -------------------------------------------------------------------
+    def _other(self, ctx: RuleContext, handler: str, style: HandlerStyle) -> Iterator[Finding]:
+        paths = [loc.file.path for loc in ctx.view if loc.artifact is ctx.function]
+        if style is HandlerStyle.JAVA:
+            cls = handler.split("::", 1)[0]
+            wanted = cls.replace(".", "/") + ".class"
+            has_jars = any(p.endswith(".jar") for p in paths)
+            if wanted not in paths and not has_jars:
+                yield self._finding("", f"class {cls} not found ({wanted}) and no jars in lib/: "
+                                    "ClassNotFoundException", "package the compiled classes "
+                                    "(a fat jar or classes + lib/*.jar)", cls)
+        elif style is HandlerStyle.RUBY:
+            file = handler.rpartition(".")[0]
+            if f"{file}.rb" not in paths:
+                yield self._finding("", f"handler file {file}.rb not found: "
+                                    "Init<LoadError>", "put the file at the ZIP's root", handler)
+        elif style is HandlerStyle.DOTNET:
+            assembly = handler.split("::", 1)[0]
+            if f"{assembly}.dll" not in paths:
+                yield self._finding("", f"assembly {assembly}.dll not found in the package",
+                                    "dotnet lambda package / publish into the ZIP's root",
+                                    assembly)
+
+    def _bad_format(self, handler: str, expected: str) -> Finding:
+        return self._finding("", f"handler '{handler}' is not of the form {expected}",
+                             f"use --handler {expected.split()[0]}", handler)
+
+    def _finding(self, path: str, message: str, hint: str, subject: str) -> Finding:
+        return Finding(rule=self.id, severity=Severity.ERROR, path=path, message=message,
+                       hint=hint, subject=subject)
+
+
+def _python_version(version: str | None) -> tuple[int, int] | None:
+    match = re.match(r"^(\d+)\.(\d+)", version or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _parse(source: bytes, python: tuple[int, int] | None) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings of user code are not ours
+        if python is not None and python >= (3, 7):
+            return ast.parse(source, feature_version=python)
+        return ast.parse(source)
+
+
+def _parses_on_newer_python(source: bytes) -> bool:
+    try:
+        _parse(source, None)
+    except SyntaxError:
+        return False
+    return True
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.If, ast.Try, ast.With)):
+            names |= _top_level_names(ast.Module(body=_branches(node), type_ignores=[]))
+    return names
+
+
+def _branches(node: ast.If | ast.Try | ast.With) -> list[ast.stmt]:
+    body = list(node.body)
+    if isinstance(node, ast.If):
+        body += node.orelse
+    elif isinstance(node, ast.Try):
+        body += node.orelse + node.finalbody + [s for h in node.handlers for s in h.body]
+    return body
+
+
+def _has_dynamic_names(tree: ast.Module) -> bool:
+    """Star imports, globals() writes or a module __getattr__ make the name set unknowable."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            return True
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            return True
+    return "globals()" in ast.unparse(tree) if len(tree.body) < 2000 else True

@@ -1,0 +1,77 @@
+"""Lambda's deployment package quotas, as its own error texts state them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checker.findings import Finding, Severity
+from checker.rules.base import RuleContext
+
+DIRECT_UPLOAD_BYTES = 52_428_800  # zipped, direct upload (S3 upload still works)
+UNZIPPED_BYTES = 262_144_000  # unzipped, function + all layers
+MAX_LAYERS = 5
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MiB"
+
+
+class QuotasRule:
+    id = "quotas"
+    summary = "Package sizes and layer count are within Lambda's quotas"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        archive = ctx.function.archive_size
+        if archive is not None and archive > DIRECT_UPLOAD_BYTES:
+            yield Finding(
+                rule=self.id, severity=Severity.WARNING, path="",
+                message=f"the ZIP is {_mb(archive)} ({archive:,} bytes), over the "
+                        f"{DIRECT_UPLOAD_BYTES:,}-byte limit for direct upload",
+                hint="upload it through S3 (that limit does not apply), or trim it",
+                subject=f"{archive} bytes",
+            )
+        total = sum(a.unpacked_size for a in ctx.artifacts())
+        if total > UNZIPPED_BYTES:
+            parts = ", ".join(f"{a.name}: {_mb(a.unpacked_size)}" for a in ctx.artifacts())
+            yield Finding(
+                rule=self.id, severity=Severity.ERROR, path="",
+                message=f"unzipped size {_mb(total)} ({total:,} bytes) is over Lambda's "
+                        f"{UNZIPPED_BYTES:,}-byte limit for the function and its layers",
+                hint="remove tests, docs, caches and unused packages, strip binaries, "
+                     "or deploy as a container image (up to 10 GB)",
+                subject=f"{total} bytes", details=(parts,),
+            )
+        if len(ctx.layers) > MAX_LAYERS:
+            yield Finding(
+                rule=self.id, severity=Severity.ERROR, path="",
+                message=f"{len(ctx.layers)} layers; a function can use at most {MAX_LAYERS}",
+                hint="merge layers",
+                subject=f"{len(ctx.layers)} layers",
+            )
+
+
+class DeprecationRule:
+    id = "runtime-deprecated"
+    summary = "The runtime is still supported"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        runtime = ctx.runtime
+        if runtime.deprecated is None:
+            return
+        days_left = (runtime.deprecated - ctx.today).days
+        if days_left > 180:
+            return
+        sources = f" (source: {', '.join(runtime.deprecated_sources)})" \
+            if runtime.deprecated_sources else ""
+        if days_left <= 0:
+            message = f"{runtime.name} was deprecated on {runtime.deprecated.isoformat()}{sources}"
+            severity = Severity.WARNING
+        else:
+            message = (f"{runtime.name} is deprecated on {runtime.deprecated.isoformat()}, "
+                       f"in {days_left} days{sources}")
+            severity = Severity.INFO
+        yield Finding(
+            rule=self.id, severity=severity, path="", message=message,
+            hint="move to a supported runtime: lambdacheck runtimes lists them",
+            subject=runtime.name,
+        )

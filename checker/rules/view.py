@@ -1,0 +1,83 @@
+"""The function's filesystem as Lambda assembles it: the artifact at /var/task, layers at /opt.
+
+Layers are extracted in order into /opt, so a later layer's file replaces an earlier one's.
+Paths resolve through symlinks inside the view the way the kernel would (component by
+component, relative targets against the link's directory), bounded against loops.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from checker.facts import ArtifactFacts, MemberKind
+from checker.rules.base import Located
+
+_MAX_LINK_HOPS = 40
+
+
+class FileView:
+    def __init__(self, function: ArtifactFacts, layers: tuple[ArtifactFacts, ...]) -> None:
+        self._entries: dict[str, Located] = {}
+        self._dirs: set[str] = {"/", "/var", "/var/task", "/opt"}
+        for artifact in (function, *layers):
+            for file in artifact.files:
+                located = Located(artifact, file)
+                self._entries[located.abs_path] = located
+                self._add_parents(located.abs_path)
+
+    def _add_parents(self, abs_path: str) -> None:
+        parent = posixpath.dirname(abs_path)
+        while parent not in self._dirs:
+            self._dirs.add(parent)
+            parent = posixpath.dirname(parent)
+
+    def __iter__(self) -> Iterator[Located]:
+        return iter(self._entries.values())
+
+    def covers(self, abs_path: str) -> bool:
+        """True for paths the artifact and layers own (/var/task/..., /opt/...)."""
+        return abs_path in ("/var/task", "/opt") or abs_path.startswith(("/var/task/", "/opt/"))
+
+    def entry(self, abs_path: str) -> Located | None:
+        return self._entries.get(posixpath.normpath(abs_path))
+
+    def is_dir(self, abs_path: str) -> bool:
+        resolved = self._resolve_path(posixpath.normpath(abs_path))
+        if resolved is None:
+            return False
+        located = self._entries.get(resolved)
+        return resolved in self._dirs or (
+            located is not None and located.file.kind is MemberKind.DIR
+        )
+
+    def resolve(self, abs_path: str) -> Located | None:
+        """The regular file a path leads to, following symlinks inside the view."""
+        resolved = self._resolve_path(posixpath.normpath(abs_path))
+        if resolved is None:
+            return None
+        located = self._entries.get(resolved)
+        if located is None or located.file.kind is not MemberKind.FILE:
+            return None
+        return located
+
+    def _resolve_path(self, path: str) -> str | None:
+        parts = [p for p in path.split("/") if p]
+        current = "/"
+        hops = 0
+        while parts:
+            part = parts.pop(0)
+            candidate = posixpath.normpath(posixpath.join(current, part))
+            located = self._entries.get(candidate)
+            if located is not None and located.file.kind is MemberKind.SYMLINK:
+                hops += 1
+                if hops > _MAX_LINK_HOPS or located.file.link_target is None:
+                    return None
+                target = located.file.link_target
+                base = "/" if target.startswith("/") else current
+                parts = [p for p in posixpath.normpath(posixpath.join(base, target)).split("/")
+                         if p] + parts
+                current = "/"
+                continue
+            current = candidate
+        return current

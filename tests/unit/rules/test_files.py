@@ -1,0 +1,87 @@
+"""Permissions, archive safety, native formats and quotas on real ZIPs."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from checker.findings import Severity
+from tests.build.check import check, errors, findings
+from tests.build.runtimes import runtime
+from tests.build.zips import Dir, File, Symlink, make_zip
+
+BOOT = File("bootstrap", b"#!/bin/sh\n", mode=0o755)
+MACHO_64_ARM64 = struct.pack("<IiiIIIII", 0xFEEDFACF, 0x0100000C, 0, 6, 0, 0, 0, 0)
+
+
+def test_file_not_readable_by_others(tmp_path: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [BOOT, File("config.json", b"{}", mode=0o600)])
+    (finding,) = errors(check(artifact, runtime()), "permissions")
+    assert finding.path == "config.json"
+    assert finding.subject == "0600"
+
+
+def test_directory_not_searchable(tmp_path: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [BOOT, Dir("data", mode=0o700),
+                                              File("data/x", b"1")])
+    assert [f.path for f in errors(check(artifact, runtime()), "permissions")] == ["data/"] or \
+        [f.path for f in errors(check(artifact, runtime()), "permissions")] == ["data"]
+
+
+def test_zip_slip_entry(tmp_path: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [BOOT, File("../../etc/cron.d/x", b"evil")])
+    (finding,) = errors(check(artifact, runtime()), "archive")
+    assert finding.subject == "unsafe-path"
+
+
+def test_symlink_out_of_the_tree(tmp_path: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [BOOT, Symlink("secrets", "../../../root/.ssh")])
+    (finding,) = errors(check(artifact, runtime()), "archive")
+    assert finding.path == "secrets"
+
+
+def test_symlink_into_a_layer_is_fine(tmp_path: Path) -> None:
+    function = make_zip(tmp_path / "fn.zip", [BOOT, Symlink("vendor", "/opt/vendor")])
+    layer = make_zip(tmp_path / "layer.zip", [File("vendor/x.txt", b"x")])
+    assert findings(check(function, runtime(), layers=[layer]), "archive") == []
+
+
+def test_encrypted_entry(tmp_path: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [BOOT, File("data.bin", b"x", encrypted=True)])
+    assert [f.subject for f in errors(check(artifact, runtime()), "archive")] == ["encrypted"]
+
+
+def test_macho_posing_as_shared_object(tmp_path: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [BOOT, File("lib/_speedups.so", MACHO_64_ARM64)])
+    (finding,) = errors(check(artifact, runtime()), "native-format")
+    assert "macOS" in finding.message
+    assert finding.path == "lib/_speedups.so"
+
+
+def test_truncated_elf_library(tmp_path: Path, hello: bytes) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [BOOT, File("lib/libx.so", hello[:40])])
+    (finding,) = errors(check(artifact, runtime()), "native-format")
+    assert finding.path == "lib/libx.so"
+
+
+def test_too_many_layers(tmp_path: Path) -> None:
+    function = make_zip(tmp_path / "fn.zip", [BOOT])
+    layers = [make_zip(tmp_path / f"l{i}.zip", [File(f"l{i}.txt", b"x")]) for i in range(6)]
+    (finding,) = errors(check(function, runtime(), layers=layers), "quotas")
+    assert finding.subject == "6 layers"
+
+
+@pytest.mark.slow
+def test_unzipped_size_over_250_mb_with_layers(tmp_path: Path) -> None:
+    chunk = bytes(range(256)) * 4096  # 1 MiB, stored: the ZIP is as big as its content
+    function = make_zip(tmp_path / "fn.zip", [BOOT, File("a.bin", chunk, compress=False,
+                                                         repeat=130)])
+    layer = make_zip(tmp_path / "layer.zip", [File("b.bin", chunk, compress=False, repeat=121)])
+    result = check(function, runtime(), layers=[layer])
+    quota = findings(result, "quotas")
+    assert [f.severity for f in quota] == [Severity.WARNING, Severity.ERROR]
+    assert "over the 52,428,800-byte limit for direct upload" in quota[0].message
+    assert "262,144,000-byte limit" in quota[1].message
+    assert findings(check(function, runtime()), "quotas", at_least=Severity.ERROR) == []

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from checker.findings import Severity
+from tests.build.check import check, errors, findings
+from tests.build.runtimes import runtime
+from tests.build.zips import File, Symlink, make_zip
+
+
+def test_libssl3_is_confirmed_absent(tmp_path: Path, needs_libssl3: bytes) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [File("bootstrap", needs_libssl3, mode=0o755)])
+    (finding,) = errors(check(artifact, runtime(glibc="2.36")), "needed-libraries")
+    assert finding.subject == "libssl.so.3"
+    assert "cannot open shared object file" in finding.message
+    assert "libssl.so.10" in finding.hint  # the runtime's own OpenSSL is named
+
+
+def test_libssl3_bundled_in_lib_resolves(tmp_path: Path, needs_libssl3: bytes) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [
+        File("bootstrap", needs_libssl3, mode=0o755),
+        File("lib/libssl.so.3", Path("/bin/true").read_bytes())])
+    assert findings(check(artifact, runtime(glibc="2.36")), "needed-libraries") == []
+
+
+def test_layer_lib_resolves_through_opt_lib(tmp_path: Path, needs_libssl3: bytes) -> None:
+    function = make_zip(tmp_path / "fn.zip", [File("bootstrap", needs_libssl3, mode=0o755)])
+    layer = make_zip(tmp_path / "layer.zip", [
+        File("lib/libssl.so.3.0.0", Path("/bin/true").read_bytes()),
+        Symlink("lib/libssl.so.3", "libssl.so.3.0.0")])
+    result = check(function, runtime(glibc="2.36"), layers=[layer])
+    assert findings(result, "needed-libraries") == []
+
+
+def test_rpath_origin_finds_bundled_library(tmp_path: Path, libfoo_dir: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [
+        File("bin/usefoo", (libfoo_dir / "usefoo").read_bytes(), mode=0o755),
+        File("bin/lib/libfoo.so.1", (libfoo_dir / "lib/libfoo.so.1").read_bytes()),
+        File("bootstrap", b"#!/bin/sh\nexec bin/usefoo\n", mode=0o755)])
+    assert findings(check(artifact, runtime(glibc="2.36")), "needed-libraries") == []
+
+
+def test_unknown_library_is_an_error_with_a_complete_inventory(tmp_path: Path,
+                                                               libfoo_dir: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [
+        File("bootstrap", (libfoo_dir / "usefoo").read_bytes(), mode=0o755)])
+    (finding,) = findings(check(artifact, runtime(glibc="2.36")), "needed-libraries")
+    assert finding.severity is Severity.ERROR
+    assert finding.subject == "libfoo.so.1"
+
+
+def test_unknown_library_is_a_warning_with_a_partial_inventory(tmp_path: Path,
+                                                               libfoo_dir: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [
+        File("bootstrap", (libfoo_dir / "usefoo").read_bytes(), mode=0o755)])
+    result = check(artifact, runtime(glibc="2.36", complete=False))
+    (finding,) = findings(result, "needed-libraries")
+    assert finding.severity is Severity.WARNING
+    assert "incomplete" in finding.message
+
+
+def test_no_libstdcxx_on_the_runtime(tmp_path: Path, modern_cxx: bytes) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [File("bootstrap", modern_cxx, mode=0o755)])
+    result = check(artifact, runtime(glibc="2.36", glibcxx=None))
+    assert [f.subject for f in findings(result, "needed-libraries")] == ["libstdc++.so.6"]
