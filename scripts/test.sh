@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up everything the test suite needs on a fresh Debian machine, then run it.
+# Idempotent: what is installed or built already is skipped (images are cached by tag).
+#   bash scripts/test.sh            # locally: docker/toolchain tests skip if unavailable
+#   LAMBDACHECK_REQUIRE_DOCKER=1 LAMBDACHECK_REQUIRE_TOOLCHAINS=1 bash scripts/test.sh  # CI
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(docker.io musl-tools gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user-static
+              binfmt-support debootstrap unzip curl)
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+echo "== installing lambdacheck and its test dependencies"
+python3 -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING: ' || true
+
+echo "== starting the Docker engine (if it is not running)"
+started_dockerd=0
+if ! docker info >/dev/null 2>&1; then
+  bash scripts/start_docker.sh
+  started_dockerd=1
+fi
+cleanup() {
+  if [ "$started_dockerd" = 1 ] && [ -f /tmp/lambdacheck-dockerd.pid ]; then
+    kill "$(cat /tmp/lambdacheck-dockerd.pid)" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+echo "== building the stand-in emulator images (cached by tag)"
+bash scripts/build_standins.sh
+
+echo "== lint and types"
+python3 -m ruff check checker tests
+python3 -m mypy
+
+echo "== tests"
+python3 -m pytest -q -p no:cacheprovider tests
