@@ -14,7 +14,7 @@ from checker.findings import Finding, Severity
 from checker.rules.base import Located, NotApplicable, RuleContext
 from checker.runtime import HandlerStyle
 
-LAMBDA_PATH = ("/usr/local/bin", "/usr/bin", "/bin", "/opt/bin")
+LAMBDA_PATH = ("/var/lang/bin", "/usr/local/bin", "/usr/bin", "/bin", "/opt/bin")  # base images' ENV PATH
 BOOTSTRAPS = ("/var/task/bootstrap", "/opt/bootstrap")
 NODE_SUFFIXES = (".js", ".mjs", ".cjs")
 
