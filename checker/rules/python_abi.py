@@ -52,19 +52,19 @@ class PythonAbiRule:
             if built != version and not _has_variant(loc, match.group("module"), version, present):
                 key = f"{built[0]}.{built[1]}"
                 wrong.setdefault(key, []).append(loc)
-        for built, locs in sorted(wrong.items()):
+        for built_version, locs in sorted(wrong.items()):
             first = locs[0]
             more = f" (and {len(locs) - 1} more)" if len(locs) > 1 else ""
             yield Finding(
                 rule=self.id, severity=Severity.ERROR, path=first.report_path,
-                message=f"extension module built for CPython {built}{more}; "
+                message=f"extension module built for CPython {built_version}{more}; "
                         f"{ctx.runtime.name} only imports cpython-{version[0]}{version[1]}, "
                         "abi3 or untagged modules: import fails with ModuleNotFoundError",
                 hint=f"install dependencies for Python {version[0]}.{version[1]}: "
                      f"pip install --python-version {version[0]}.{version[1]} "
                      "--only-binary=:all: --platform manylinux2014_"
                      f"{_MANYLINUX_ARCH.get(ctx.arch, ctx.arch)} -t build/ ...",
-                subject=f"cpython-{built.replace('.', '')}",
+                subject=f"cpython-{built_version.replace('.', '')}",
                 details=tuple(loc.report_path for loc in locs[1:11]),
             )
 

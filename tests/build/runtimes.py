@@ -7,8 +7,14 @@ from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
 
-from checker.runtime import (AbsentLibrary, Confidence, HandlerStyle, Platform, Runtime,
-                             SystemLibrary)
+from checker.runtime import (
+    AbsentLibrary,
+    Confidence,
+    HandlerStyle,
+    Platform,
+    Runtime,
+    SystemLibrary,
+)
 
 LD_LIBRARY_PATH = ("/var/lang/lib", "/lib64", "/usr/lib64", "/var/runtime", "/var/runtime/lib",
                    "/var/task", "/var/task/lib", "/opt/lib")

@@ -57,7 +57,7 @@ def test_broken_example_fails_with_junit(tmp_path: Path) -> None:
     assert failed == {"handler", "python-abi"}
 
 
-def test_json_output_and_every_combination(tmp_path: Path) -> None:
+def test_json_output_and_every_combination() -> None:
     result = lambdacheck("check", EXAMPLES / "python-hello", EXAMPLES / "broken-python",
                          "--runtime", "python3.12", "--runtime", "python3.13",
                          "--handler", "app.handler", "--format", "json")

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from checker.runtime import HandlerStyle
 from tests.build.check import check, errors, findings
 from tests.build.runtimes import python_runtime, runtime
 from tests.build.zips import File, make_zip
-from checker.runtime import HandlerStyle
 
 SH = frozenset({"/bin/sh", "/bin/bash", "/usr/bin/env"})
 
