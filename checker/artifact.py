@@ -13,12 +13,14 @@ import io
 import itertools
 import lzma
 import os
+import pickle
 import stat
 import struct
 import zipfile
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -98,6 +100,7 @@ def scan_artifact(
     want_text: Callable[[str], bool] = lambda _path: False,
     limits: ScanLimits = ScanLimits(),
     name: str | None = None,
+    workers: int = 1,
 ) -> ArtifactFacts:
     """Read the ZIP file or directory at `path` into facts, without extracting anything.
 
@@ -105,6 +108,8 @@ def scan_artifact(
     Unix; for members without a Unix mode (made on Windows), 0o644 for files and 0o755 for
     directories. `texts` holds the full bytes of members for which `want_text(path)` is
     true, up to `limits.max_text_bytes` each. Artifact-level anomalies have the path "".
+    With workers > 1, a large ZIP's members are split into contiguous runs read by that many
+    processes (each opens the ZIP itself); `want_text` must then be picklable.
     """
     label = name if name is not None else str(path)
     scan = _Scan(limits=limits, want_text=want_text)
@@ -114,7 +119,7 @@ def scan_artifact(
         return scan.result(label, role, "dir", None)
     _require_zip(path, label)
     with _open_zip(path, label) as archive:
-        _scan_zip(archive, scan)
+        _scan_zip(archive, scan, path, workers)
     return scan.result(label, role, "zip", size)
 
 
@@ -242,16 +247,78 @@ def _reason(exc: BaseException) -> str:
 # --- ZIP ----------------------------------------------------------------------------------
 
 
-def _scan_zip(archive: zipfile.ZipFile, scan: _Scan) -> None:
+def _scan_zip(archive: zipfile.ZipFile, scan: _Scan, path: Path, workers: int) -> None:
     members = archive.infolist()
     if len(members) > scan.limits.max_members:
         scan.flag(AnomalyKind.BOMB, "",
                   f"{len(members)} members, more than {scan.limits.max_members}; "
                   "only the first ones were read")
         members = members[: scan.limits.max_members]
-    overlapping = _overlapping(members)
-    for info in members:
-        _scan_member(archive, info, scan, overlapping.get(id(info)))
+    overlaps_by_id = _overlapping(members)
+    overlapping = {index: overlaps_by_id[id(info)] for index, info in enumerate(members)
+                   if id(info) in overlaps_by_id}
+    runs = _runs(members, workers)
+    if len(runs) <= 1 or not _picklable(scan.want_text):
+        for index, info in enumerate(members):
+            _scan_member(archive, info, scan, overlapping.get(index))
+        return
+    share = ScanLimits(max_unpacked_bytes=scan.limits.max_unpacked_bytes // len(runs),
+                       max_members=scan.limits.max_members, max_ratio=scan.limits.max_ratio,
+                       max_text_bytes=scan.limits.max_text_bytes)
+    jobs = [(path, start, stop, overlapping, share, scan.want_text) for start, stop in runs]
+    with ProcessPoolExecutor(max_workers=len(runs)) as pool:
+        for part in pool.map(_scan_run, jobs):
+            _merge(scan, part)
+
+
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # compressed bytes below which one process is faster
+
+_Run = tuple[Path, int, int, dict[int, str], ScanLimits, Callable[[str], bool]]
+
+
+def _runs(members: list[zipfile.ZipInfo], workers: int) -> list[tuple[int, int]]:
+    """Contiguous [start, stop) slices of about equal compressed size, one per worker."""
+    total = sum(info.compress_size for info in members)
+    if workers <= 1 or total < PARALLEL_MIN_BYTES:
+        return [(0, len(members))]
+    runs: list[tuple[int, int]] = []
+    start, done = 0, 0
+    for index, info in enumerate(members):
+        done += info.compress_size
+        if done >= total * (len(runs) + 1) / workers and len(runs) < workers - 1:
+            runs.append((start, index + 1))
+            start = index + 1
+    runs.append((start, len(members)))
+    return [run for run in runs if run[0] < run[1]]
+
+
+def _picklable(value: object) -> bool:
+    try:
+        pickle.dumps(value)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
+
+
+def _scan_run(job: _Run) -> _Scan:
+    """In a worker process: scan members [start, stop) of the ZIP at `path`."""
+    path, start, stop, overlapping, limits, want_text = job
+    scan = _Scan(limits=limits, want_text=want_text)
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        for index in range(start, stop):
+            _scan_member(archive, members[index], scan, overlapping.get(index))
+    return scan
+
+
+def _merge(scan: _Scan, part: _Scan) -> None:
+    scan.anomalies.extend(part.anomalies)
+    for facts in part.files.values():
+        scan.add(facts)
+    scan.texts.update(part.texts)
+    scan.unpacked_size += part.unpacked_size
+    scan.decompressed += part.decompressed
+    scan.stopped = scan.stopped or part.stopped
 
 
 def _overlapping(members: list[zipfile.ZipInfo]) -> dict[int, str]:

@@ -51,17 +51,17 @@ def scan_all(targets: Sequence[Target], *, jobs: int | None = None) -> dict[Scan
             wanted.setdefault((layer, ArtifactRole.LAYER), []).extend(
                 f"python/{s}" for s in handler_texts(target.handler))
     keys = list(wanted)
-    workers = min(len(keys), jobs or os.cpu_count() or 1)
-    if workers <= 1:
-        return {key: _scan(key, TextWanted(wanted[key])) for key in keys}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {key: pool.submit(_scan, key, TextWanted(wanted[key])) for key in keys}
+    cores = jobs or os.cpu_count() or 1
+    if len(keys) == 1 or cores == 1:  # one artifact: its members are split across the cores
+        return {key: _scan(key, TextWanted(wanted[key]), cores) for key in keys}
+    with ProcessPoolExecutor(max_workers=min(len(keys), cores)) as pool:
+        futures = {key: pool.submit(_scan, key, TextWanted(wanted[key]), 1) for key in keys}
         return {key: future.result() for key, future in futures.items()}
 
 
-def _scan(key: ScanKey, want_text: Callable[[str], bool]) -> ArtifactFacts:
+def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int) -> ArtifactFacts:
     path, role = key
-    return scan_artifact(path, role, want_text=want_text, name=str(path))
+    return scan_artifact(path, role, want_text=want_text, name=str(path), workers=workers)
 
 
 def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts], today: date) -> TargetResult:

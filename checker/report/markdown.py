@@ -66,7 +66,8 @@ def _details(result: RunResult) -> list[str]:
     for target in result.targets:
         body = _target_details(target)
         if body:
-            lines += ["", f"#### {escape(target.target.label())}", "", *body]
+            lines += [""] if lines else []
+            lines += [f"#### {escape(target.target.label())}", "", *body]
     if len(lines) > MAX_DETAIL_LINES:
         hidden = len(lines) - MAX_DETAIL_LINES
         lines = [*lines[:MAX_DETAIL_LINES], "",

@@ -1,0 +1,340 @@
+"""The project config: `[tool.lambdacheck]` in pyproject.toml, or a `lambdacheck.toml`.
+
+Loading validates every key and type and resolves paths against the config file's folder.
+The result is unresolved on purpose: runtime *names*, not catalog entries. cli.py turns
+FunctionSpecs into Targets, with command-line values laid over config values via `merge`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from checker.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+CONFIG_FILE = "lambdacheck.toml"
+PYPROJECT = "pyproject.toml"
+FAIL_ON_VALUES = ("error", "warning", "info")
+MEMORY_RANGE_MB = (128, 10240)
+TIMEOUT_RANGE_S = (1.0, 900.0)
+_ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+Env = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One function as configured, before the catalog resolves its runtime names.
+
+    None means "not set here" (a lower layer's value applies); an empty tuple is an explicit
+    "none". Paths are absolute once loaded. `expect` is JSON text (a subset the response to
+    every event must contain).
+    """
+
+    name: str | None = None
+    artifact: Path | None = None
+    runtimes: tuple[str, ...] | None = None
+    arches: tuple[str, ...] | None = None
+    handler: str | None = None
+    layers: tuple[Path, ...] | None = None
+    events: tuple[Path, ...] | None = None
+    expect: str | None = None
+    memory_mb: int | None = None
+    timeout_s: float | None = None
+    env: Env | None = None
+
+
+@dataclass(frozen=True)
+class ProjectDefaults:
+    """Top-level settings: per-function defaults plus run-wide options."""
+
+    function: FunctionSpec = FunctionSpec()
+    fail_on: str | None = None
+    junit: Path | None = None
+    runtime_files: tuple[Path, ...] = ()
+    template: Path | None = None
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    defaults: ProjectDefaults
+    functions: tuple[FunctionSpec, ...]  # as written: defaults NOT applied (see resolve_functions)
+    source_path: Path
+
+
+def merge(spec: FunctionSpec, overrides: FunctionSpec) -> FunctionSpec:
+    """`spec` with every field that `overrides` sets replaced; env is merged key by key."""
+    changes: dict[str, Any] = {}
+    for field in fields(FunctionSpec):
+        value = getattr(overrides, field.name)
+        if value is not None:
+            changes[field.name] = value
+    if spec.env is not None and overrides.env is not None:
+        changes["env"] = _merge_env(spec.env, overrides.env)
+    return replace(spec, **changes)
+
+
+def resolve_functions(
+    config: ProjectConfig, discovered: tuple[FunctionSpec, ...] = ()
+) -> tuple[FunctionSpec, ...]:
+    """Defaults < discovered (template) functions < config functions of the same name.
+
+    A config function whose name matches a discovered one refines it (events, expect, ...);
+    the others follow the discovered ones, in file order.
+    """
+    found_names = {found.name for found in discovered}
+    by_name = {f.name: f for f in config.functions if f.name in found_names}
+    base = config.defaults.function
+    resolved = [merge(merge(base, found), by_name.get(found.name, FunctionSpec()))
+                for found in discovered]
+    for spec in config.functions:
+        if spec.name in by_name:
+            continue
+        if spec.artifact is None:
+            raise ConfigError(f"{config.source_path}: function '{spec.name}' has no artifact "
+                              "and the template defines no function of that name",
+                              hint="set its artifact, or use the template's logical id as name")
+        resolved.append(merge(base, spec))
+    return tuple(resolved)
+
+
+def _merge_env(base: Env, overrides: Env) -> Env:
+    merged = dict(base)
+    merged.update(overrides)
+    return tuple(merged.items())
+
+
+def load_project_config(start_dir: Path, explicit: Path | None = None) -> ProjectConfig | None:
+    """The config in `explicit`, else lambdacheck.toml, else pyproject's [tool.lambdacheck].
+
+    Only `start_dir` itself is searched. None when there is no config at all.
+    """
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file not found: {explicit}",
+                              hint="pass --config an existing lambdacheck.toml or pyproject.toml")
+        return _load_file(explicit, required=True)
+    standalone = start_dir / CONFIG_FILE
+    if standalone.is_file():
+        return _load_file(standalone, required=True)
+    pyproject = start_dir / PYPROJECT
+    if pyproject.is_file():
+        return _load_file(pyproject, required=False)
+    return None
+
+
+def _load_file(path: Path, *, required: bool) -> ProjectConfig | None:
+    document = _read_toml(path)
+    if path.name != PYPROJECT:
+        return _parse(document, path, prefix="")
+    tool = document.get("tool")
+    table = tool.get("lambdacheck") if isinstance(tool, dict) else None
+    if table is None:
+        if required:
+            raise ConfigError(f"{path}: no [tool.lambdacheck] table",
+                              hint="add [tool.lambdacheck] or point --config at lambdacheck.toml")
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: tool.lambdacheck: expected a table, got {_kind(table)}")
+    return _parse(table, path, prefix="tool.lambdacheck.")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({error.reason})") from error
+
+
+# ---- validation ---------------------------------------------------------------------------
+
+
+class _Table:
+    """One TOML table being read: knows its file and key path for error messages."""
+
+    def __init__(self, data: Mapping[str, Any], source: Path, prefix: str) -> None:
+        self.data = data
+        self.source = source
+        self.prefix = prefix
+        self.base_dir = source.absolute().parent
+
+    def error(self, key: str, problem: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(f"{self.source}: {self.prefix}{key}: {problem}", hint=hint)
+
+    def check_keys(self, allowed: tuple[str, ...]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                guess = f" (did you mean '{close[0]}'?)" if close else ""
+                raise self.error(key, f"unknown key{guess}",
+                                 hint="valid keys: " + ", ".join(sorted(allowed)))
+
+    def get(self, key: str, read: Callable[[_Table, str, Any], Any]) -> Any:
+        if key not in self.data:
+            return None
+        return read(self, key, self.data[key])
+
+
+def _kind(value: object) -> str:
+    kinds = ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"),
+             (list, "an array"), (dict, "a table"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "a date/time")
+
+
+def _string(table: _Table, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise table.error(key, f"expected a string, got {_kind(value)}")
+    if not value.strip():
+        raise table.error(key, "must not be empty")
+    return value
+
+
+def _names(table: _Table, key: str, value: Any) -> tuple[str, ...]:
+    """A string or a non-empty array of strings."""
+    if isinstance(value, str):
+        return (_string(table, key, value),)
+    if not isinstance(value, list) or not value:
+        raise table.error(key, f"expected a string or a non-empty array of strings, "
+                               f"got {_kind(value) if value != [] else 'an empty array'}")
+    return tuple(_string(table, f"{key}[{i}]", item) for i, item in enumerate(value))
+
+
+def _path(table: _Table, key: str, value: Any) -> Path:
+    return table.base_dir / _string(table, key, value)
+
+
+def _paths(table: _Table, key: str, value: Any) -> tuple[Path, ...]:
+    if not isinstance(value, list):
+        raise table.error(key, f"expected an array of strings, got {_kind(value)}")
+    return tuple(_path(table, f"{key}[{i}]", item) for i, item in enumerate(value))
+
+
+def _memory(table: _Table, key: str, value: Any) -> int:
+    low, high = MEMORY_RANGE_MB
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise table.error(key, f"expected an integer (MB), got {_kind(value)}")
+    if not low <= value <= high:
+        raise table.error(key, f"{value} MB is outside Lambda's range {low}..{high}")
+    return value
+
+
+def _timeout(table: _Table, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise table.error(key, f"expected a number of seconds, got {_kind(value)}")
+    low, high = TIMEOUT_RANGE_S
+    if not low <= value <= high:
+        raise table.error(key, f"{value} s is outside Lambda's range {low:g}..{high:g}")
+    return float(value)
+
+
+def _env(table: _Table, key: str, value: Any) -> Env:
+    if not isinstance(value, dict):
+        raise table.error(key, f"expected a table of strings, got {_kind(value)}")
+    pairs = []
+    for name, item in value.items():
+        if not _ENV_NAME.match(name):
+            raise table.error(f"{key}.{name}", "not a valid environment variable name",
+                              hint="use letters, digits and underscores, starting with a letter")
+        if not isinstance(item, str):
+            raise table.error(f"{key}.{name}", f"expected a string, got {_kind(item)}",
+                              hint=f'quote the value: {name} = "{item}"')
+        pairs.append((name, item))
+    return tuple(pairs)
+
+
+def _expect(table: _Table, key: str, value: Any) -> str:
+    """A table (any JSON-like value) or a string of JSON text, returned as JSON text."""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except json.JSONDecodeError as error:
+            raise table.error(key, f"not valid JSON: {error.msg}",
+                              hint="write a TOML table, or a string holding JSON") from None
+        return value
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, default=str)
+    raise table.error(key, f"expected a table or a JSON string, got {_kind(value)}")
+
+
+def _fail_on(table: _Table, key: str, value: Any) -> str:
+    text = _string(table, key, value)
+    if text not in FAIL_ON_VALUES:
+        raise table.error(key, f"'{text}' is not one of " + ", ".join(FAIL_ON_VALUES))
+    return text
+
+
+_FUNCTION_READERS: dict[str, tuple[str, Callable[[_Table, str, Any], Any]]] = {
+    # config key: (FunctionSpec field, reader)
+    "name": ("name", _string),
+    "artifact": ("artifact", _path),
+    "runtime": ("runtimes", _names),
+    "arch": ("arches", _names),
+    "handler": ("handler", _string),
+    "layers": ("layers", _paths),
+    "events": ("events", _paths),
+    "expect": ("expect", _expect),
+    "memory": ("memory_mb", _memory),
+    "timeout": ("timeout_s", _timeout),
+    "env": ("env", _env),
+}
+_DEFAULT_FUNCTION_KEYS = ("runtime", "arch", "handler", "layers", "events", "memory", "timeout",
+                          "env")
+_TOP_LEVEL_KEYS = (*_DEFAULT_FUNCTION_KEYS, "fail-on", "junit", "runtime-files", "template",
+                   "functions")
+
+
+def _function_spec(table: _Table, keys: tuple[str, ...]) -> FunctionSpec:
+    values = {}
+    for key in keys:
+        field_name, reader = _FUNCTION_READERS[key]
+        values[field_name] = table.get(key, reader)
+    return FunctionSpec(**values)
+
+
+def _parse(data: Mapping[str, Any], source: Path, prefix: str) -> ProjectConfig:
+    top = _Table(data, source, prefix)
+    top.check_keys(_TOP_LEVEL_KEYS)
+    template = top.get("template", _path)
+    defaults = ProjectDefaults(
+        function=_function_spec(top, _DEFAULT_FUNCTION_KEYS),
+        fail_on=top.get("fail-on", _fail_on),
+        junit=top.get("junit", _path),
+        runtime_files=top.get("runtime-files", _paths) or (),
+        template=template,
+    )
+    functions = _functions(top, has_template=template is not None)
+    return ProjectConfig(defaults=defaults, functions=functions, source_path=source.absolute())
+
+
+def _functions(top: _Table, *, has_template: bool) -> tuple[FunctionSpec, ...]:
+    raw = top.data.get("functions", [])
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise top.error("functions", "expected an array of tables ([[functions]])")
+    specs: list[FunctionSpec] = []
+    for index, item in enumerate(raw):
+        table = _Table(item, top.source, f"{top.prefix}functions[{index}].")
+        table.check_keys(tuple(_FUNCTION_READERS))
+        spec = _function_spec(table, tuple(_FUNCTION_READERS))
+        if spec.artifact is None and not (has_template and spec.name is not None):
+            raise table.error("artifact", "missing",
+                              hint="set artifact, or set template and name a template function")
+        if spec.name is not None and any(s.name == spec.name for s in specs):
+            raise table.error("name", f"duplicate function name '{spec.name}'")
+        specs.append(spec)
+    return tuple(specs)

@@ -1,0 +1,408 @@
+"""Functions discovered in a SAM or CloudFormation template (YAML or JSON).
+
+Reads AWS::Serverless::Function (with Globals.Function merged) and AWS::Lambda::Function,
+and their local layers (AWS::Serverless::LayerVersion, AWS::Lambda::LayerVersion) referenced
+with Ref. Whatever cannot be checked locally (S3 code, container images, remote layer ARNs,
+values only known at deploy time) becomes a note, never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from checker.errors import ConfigError, InputError
+from checker.project_config import FunctionSpec
+
+SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
+BUILD_DIR = Path(".aws-sam") / "build"
+DEFAULT_ARCH = "x86_64"
+DEFAULT_MEMORY_MB = 128
+DEFAULT_TIMEOUT_S = 3.0
+# Short-form tag -> the long form CloudFormation uses in JSON.
+SHORT_TAGS = {
+    "Ref": "Ref", "Condition": "Condition",
+    **{name: f"Fn::{name}" for name in (
+        "Sub", "GetAtt", "Join", "If", "Select", "Split", "FindInMap", "GetAZs", "ImportValue",
+        "Base64", "Cidr", "Equals", "And", "Or", "Not")},
+}
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+@dataclass(frozen=True)
+class Intrinsic:
+    """A CloudFormation intrinsic function, by its long name ("Ref", "Fn::Sub")."""
+
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class TemplateFunctions:
+    """What a template yields: the functions to check and what was left out, and why."""
+
+    functions: tuple[FunctionSpec, ...]
+    notes: tuple[str, ...]
+
+
+class _Skip(Exception):
+    """A function (or layer) that cannot be checked locally; the message says why."""
+
+
+class TemplateLoader(yaml.SafeLoader):
+    """SafeLoader that turns CloudFormation short-form tags into Intrinsic objects."""
+
+
+def _tag_constructor(long_name: str) -> Callable[[yaml.SafeLoader, yaml.Node], Intrinsic]:
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Intrinsic:
+        value: Any
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        return Intrinsic(long_name, value)
+
+    return construct
+
+
+for _short, _long in SHORT_TAGS.items():
+    TemplateLoader.add_constructor(f"!{_short}", _tag_constructor(_long))
+
+
+def load_template(path: Path) -> TemplateFunctions:
+    """The functions of the SAM/CloudFormation template at `path`, with notes."""
+    document = _parse(path)
+    resources = document.get("Resources")
+    if not isinstance(resources, dict):
+        raise ConfigError(f"{path}: not a CloudFormation/SAM template (no Resources mapping)")
+    reader = _Reader(path.absolute().parent, document, resources)
+    specs = [spec for logical_id, resource in resources.items()
+             if (spec := reader.function(str(logical_id), resource)) is not None]
+    return TemplateFunctions(functions=tuple(specs), notes=tuple(reader.notes))
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8"
+        raise InputError(f"cannot read template {path}: {reason or error}",
+                         hint="pass --template a SAM/CloudFormation YAML or JSON file") from error
+    try:
+        document = (json.loads(text) if text.lstrip().startswith("{")
+                    else yaml.load(text, Loader=TemplateLoader))  # a SafeLoader subclass
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{path}: invalid JSON at line {error.lineno}: {error.msg}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML: {_yaml_problem(error)}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: not a CloudFormation/SAM template (not a mapping)")
+    return document
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        return f"{error.problem} (line {error.problem_mark.line + 1})"
+    return str(error).replace("\n", " ")
+
+
+def _intrinsic(value: Any) -> Intrinsic | None:
+    """The intrinsic in `value`, in short (tag) or long ({"Fn::Sub": ...}) form."""
+    if isinstance(value, Intrinsic):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        (key, inner), = value.items()
+        if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
+            return Intrinsic(key, inner)
+    return None
+
+
+def show(value: Any) -> str:
+    """A short human form of a template value for notes ("!Ref RuntimeParam")."""
+    text = _show(value, top=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _show(value: Any, *, top: bool) -> str:
+    intrinsic = _intrinsic(value)
+    if intrinsic is not None:
+        return f"!{intrinsic.name.removeprefix('Fn::')} {_show(intrinsic.value, top=True)}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(item, top=False) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v, top=False)}" for k, v in value.items()) + "}"
+    if isinstance(value, str) and (not top or not value):
+        return json.dumps(value)
+    return str(value)
+
+
+def _merge_globals(globals_: Mapping[str, Any], local: Mapping[str, Any]) -> dict[str, Any]:
+    """SAM's rules: scalars replaced, maps merged, lists concatenated (Architectures replaced)."""
+    merged = dict(globals_)
+    for key, value in local.items():
+        current = merged.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            merged[key] = _merge_globals(current, value)
+        elif isinstance(current, list) and isinstance(value, list) and key != "Architectures":
+            merged[key] = current + value
+        else:
+            merged[key] = value
+    return merged
+
+
+class _Reader:
+    """Reads one template: resolves values and collects notes as it goes."""
+
+    def __init__(self, base_dir: Path, document: Mapping[str, Any],
+                 resources: Mapping[str, Any]) -> None:
+        self.base_dir = base_dir
+        self.resources = resources
+        self.parameters = _mapping(document.get("Parameters"))
+        self.mappings = _mapping(document.get("Mappings"))
+        self.function_globals = _mapping(_mapping(document.get("Globals")).get("Function"))
+        self.notes: list[str] = []
+
+    # -- values ---------------------------------------------------------------------------
+
+    def literal(self, value: Any) -> str | None:
+        """The string `value` stands for, or None when only a deployment could tell."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str | int | float):
+            return str(value)
+        intrinsic = _intrinsic(value)
+        if intrinsic is None:
+            return None
+        resolve = {"Ref": self._ref, "Fn::Sub": self._sub, "Fn::Join": self._join,
+                   "Fn::FindInMap": self._find_in_map}.get(intrinsic.name)
+        return resolve(intrinsic.value) if resolve is not None else None
+
+    def _ref(self, name: Any) -> str | None:
+        parameter = self.parameters.get(name) if isinstance(name, str) else None
+        if isinstance(parameter, dict) and "Default" in parameter:
+            return self.literal(parameter["Default"])
+        return None
+
+    def _sub(self, value: Any) -> str | None:
+        text, variables = (value[0], _mapping(value[1])) if (
+            isinstance(value, list) and len(value) == 2) else (value, {})
+        if not isinstance(text, str):
+            return None
+        parts: list[str | None] = []
+        last = 0
+        for match in _SUB_VARIABLE.finditer(text):
+            parts.append(text[last:match.start()])
+            name = match.group(1)
+            if name.startswith("!"):
+                parts.append("${" + name[1:] + "}")
+            else:
+                parts.append(self.literal(variables[name]) if name in variables
+                             else self._ref(name))
+            last = match.end()
+        parts.append(text[last:])
+        return None if None in parts else "".join(p for p in parts if p is not None)
+
+    def _join(self, value: Any) -> str | None:
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], list)):
+            return None
+        delimiter = self.literal(value[0])
+        items = [self.literal(item) for item in value[1]]
+        if delimiter is None or None in items:
+            return None
+        return delimiter.join(item for item in items if item is not None)
+
+    def _find_in_map(self, value: Any) -> str | None:
+        if not (isinstance(value, list) and len(value) == 3):
+            return None
+        node: Any = self.mappings
+        for key in value:
+            name = self.literal(key)
+            if not isinstance(node, dict) or name not in node:
+                return None
+            node = node[name]
+        return self.literal(node)
+
+    def note(self, logical_id: str, text: str) -> None:
+        self.notes.append(f"{logical_id}: {text}")
+
+    # -- functions ------------------------------------------------------------------------
+
+    def function(self, logical_id: str, resource: Any) -> FunctionSpec | None:
+        if not isinstance(resource, dict):
+            return None
+        kind = resource.get("Type")
+        if kind not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
+            return None
+        properties = _mapping(resource.get("Properties"))
+        if kind == SERVERLESS_FUNCTION:
+            properties = _merge_globals(self.function_globals, properties)
+        try:
+            return self.spec(logical_id, properties, kind)
+        except _Skip as skip:
+            self.note(logical_id, f"{skip}; not checked")
+            return None
+
+    def spec(self, logical_id: str, properties: Mapping[str, Any], kind: str) -> FunctionSpec:
+        if self.literal(properties.get("PackageType")) == "Image":
+            raise _Skip("PackageType Image (container image) is not supported yet")
+        artifact = self.code_location(logical_id, properties, kind)
+        runtime = self.text(properties, "Runtime", required=True)
+        return FunctionSpec(
+            name=logical_id,
+            artifact=artifact,
+            runtimes=(runtime,) if runtime is not None else None,
+            arches=self.arches(logical_id, properties.get("Architectures")),
+            handler=self.text(properties, "Handler", required=False),
+            layers=self.layers(logical_id, properties.get("Layers", [])),
+            memory_mb=_as_int(self.number(logical_id, properties, "MemorySize",
+                                          DEFAULT_MEMORY_MB)),
+            timeout_s=self.number(logical_id, properties, "Timeout", DEFAULT_TIMEOUT_S),
+            env=self.env(logical_id, properties.get("Environment")),
+        )
+
+    def text(self, properties: Mapping[str, Any], key: str, *, required: bool) -> str | None:
+        """The literal value of `key`; raises _Skip when needed but unknown before deploy."""
+        if key not in properties:
+            if required:
+                raise _Skip(f"no {key}")
+            return None
+        value = self.literal(properties[key])
+        if value is None:
+            raise _Skip(f"{key} is {show(properties[key])}, which has no value before "
+                        f"deployment{_ref_hint(properties[key])}")
+        return value
+
+    def code_location(self, logical_id: str, properties: Mapping[str, Any], kind: str) -> Path:
+        built = self.built(logical_id)
+        if built is not None:
+            return built
+        if "InlineCode" in properties or "ZipFile" in _mapping(properties.get("Code")):
+            raise _Skip("inline code")
+        if kind == SERVERLESS_FUNCTION:  # SAM CLI reads a missing CodeUri as "."
+            return self.local_path("CodeUri", properties.get("CodeUri", "."))
+        if "Code" not in properties:
+            raise _Skip("no Code")
+        return self.local_path("Code", properties["Code"])
+
+    def built(self, logical_id: str) -> Path | None:
+        folder = self.base_dir / BUILD_DIR / logical_id
+        if not folder.is_dir():
+            return None
+        self.note(logical_id, f"using the sam build output {BUILD_DIR / logical_id}")
+        return folder
+
+    def local_path(self, key: str, value: Any) -> Path:
+        """A local code location; raises _Skip for S3, a registry or an unresolvable value."""
+        if isinstance(value, dict) and _intrinsic(value) is None:
+            raise _Skip(f"{key} is in S3 ({_location(value)})")
+        text = self.literal(value)
+        if text is None:
+            raise _Skip(f"{key} is {show(value)}, which has no value before "
+                        f"deployment{_ref_hint(value)}")
+        if text.startswith("s3://"):
+            raise _Skip(f"{key} is in S3 ({text})")
+        return self.base_dir / text
+
+    def arches(self, logical_id: str, value: Any) -> tuple[str, ...] | None:
+        if value is None:
+            return (DEFAULT_ARCH,)
+        items = value if isinstance(value, list) else [value]
+        arches = [self.literal(item) for item in items]
+        if not arches or None in arches:
+            self.note(logical_id, f"Architectures is {show(value)}; using the command line "
+                                  "or config arch")
+            return None
+        return tuple(arch for arch in arches if arch is not None)
+
+    def number(self, logical_id: str, properties: Mapping[str, Any], key: str,
+               default: float) -> float | None:
+        if key not in properties:
+            return default
+        value = _finite(self.literal(properties[key]))
+        if value is None:
+            self.note(logical_id, f"{key} is {show(properties[key])}; using the command line "
+                                  "or config value")
+        return value
+
+    def env(self, logical_id: str, environment: Any) -> tuple[tuple[str, str], ...]:
+        pairs = []
+        for name, value in _mapping(_mapping(environment).get("Variables")).items():
+            text = self.literal(value)
+            if text is None:
+                self.note(logical_id, f"environment variable {name} is {show(value)}, known "
+                                      "only after deployment; left unset")
+                continue
+            pairs.append((str(name), text))
+        return tuple(pairs)
+
+    # -- layers ---------------------------------------------------------------------------
+
+    def layers(self, logical_id: str, value: Any) -> tuple[Path, ...]:
+        items = value if isinstance(value, list) else [value]
+        paths = (self.layer(logical_id, item) for item in items)
+        return tuple(path for path in paths if path is not None)
+
+    def layer(self, logical_id: str, value: Any) -> Path | None:
+        intrinsic = _intrinsic(value)
+        target = intrinsic.value if intrinsic is not None and intrinsic.name == "Ref" else None
+        resource = self.resources.get(target) if isinstance(target, str) else None
+        if isinstance(resource, dict) and resource.get("Type") in LAYER_TYPES:
+            return self.layer_content(str(target), resource)
+        arn = self.literal(value)
+        self.note(logical_id, f"remote layer {arn or show(value)} not checked")
+        return None
+
+    def layer_content(self, layer_id: str, resource: Mapping[str, Any]) -> Path | None:
+        built = self.built(layer_id)
+        if built is not None:
+            return built
+        properties = _mapping(resource.get("Properties"))
+        key = "ContentUri" if resource.get("Type") == LAYER_TYPES[0] else "Content"
+        try:
+            if key not in properties:
+                raise _Skip(f"no {key}")
+            return self.local_path(key, properties[key])
+        except _Skip as skip:
+            self.note(layer_id, f"{skip}; layer not checked")
+            return None
+
+
+def _ref_hint(value: Any) -> str:
+    intrinsic = _intrinsic(value)
+    is_ref = intrinsic is not None and intrinsic.name == "Ref"
+    return " (give the parameter a Default)" if is_ref else ""
+
+
+def _finite(text: str | None) -> float | None:
+    try:
+        value = float(text) if text is not None else math.nan
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _as_int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _location(value: Mapping[str, Any]) -> str:
+    bucket = value.get("Bucket", value.get("S3Bucket"))
+    key = value.get("Key", value.get("S3Key"))
+    if bucket is not None and key is not None:
+        return f"s3://{show(bucket)}/{show(key)}"
+    return ", ".join(str(k) for k in value)

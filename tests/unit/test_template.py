@@ -1,0 +1,263 @@
+"""SAM / CloudFormation discovery on the real templates in tests/data/templates/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checker.errors import ConfigError, InputError
+from checker.project_config import FunctionSpec
+from checker.template import Intrinsic, TemplateLoader, load_template
+
+TEMPLATES = (Path(__file__).parent.parent / "data" / "templates").absolute()
+SAM_APP = TEMPLATES / "sam-app"
+BUILT = TEMPLATES / "built"
+BUILD_DIR = BUILT / ".aws-sam" / "build"
+
+
+def test_sam_template_functions_with_globals_parameters_and_local_layers() -> None:
+    found = load_template(SAM_APP / "template.yaml")
+
+    assert found.functions == (
+        FunctionSpec(
+            name="HelloFunction",
+            artifact=SAM_APP / "hello",
+            runtimes=("python3.12",),  # Globals: !Ref RuntimeParam -> its Default
+            arches=("arm64",),  # the function's Architectures replace the global list
+            handler="app.handler",
+            layers=(SAM_APP / "layers/deps",),  # global !Ref DepsLayer; remote ARNs noted
+            memory_mb=1024,  # !FindInMap [Sizes, !Ref StageName, Memory]
+            timeout_s=10.0,
+            env=(("STAGE", "prod"), ("LOG_LEVEL", "DEBUG"), ("GREETING", "hello-prod"),
+                 ("SUB_LITERAL", "prod-orders"), ("FLAG", "true"), ("COUNT", "3")),
+        ),
+        FunctionSpec(
+            name="WorkerFunction",
+            artifact=SAM_APP / "dist/worker.zip",
+            runtimes=("nodejs20.x",),
+            arches=("x86_64",),
+            handler="index.handler",
+            layers=(SAM_APP / "layers/deps",),
+            memory_mb=128,
+            timeout_s=30.0,
+            env=(("STAGE", "prod"), ("LOG_LEVEL", "INFO")),
+        ),
+        FunctionSpec(
+            name="PlainFunction",
+            artifact=SAM_APP / "plain",
+            runtimes=("provided.al2023",),
+            arches=("arm64",),
+            handler="bootstrap",
+            layers=(SAM_APP / "layers/plain.zip",),
+            memory_mb=256,
+            timeout_s=3.0,
+            env=(("A", "1"),),
+        ),
+    )
+
+
+def test_sam_template_notes_say_what_was_left_out_and_why() -> None:
+    notes = load_template(SAM_APP / "template.yaml").notes
+
+    assert notes == (
+        ("HelloFunction: remote layer arn:aws:lambda:us-east-1:123456789012:layer:shared:4 "
+        "not checked"),
+        ("HelloFunction: remote layer !Sub arn:aws:lambda:${AWS::Region}:123456789012:"
+        "layer:extra:1 not checked"),
+        ("HelloFunction: environment variable TABLE is !Ref DataTable, known only after "
+        "deployment; left unset"),
+        ("HelloFunction: environment variable QUEUE_URL is !GetAtt Queue.QueueUrl, known only "
+        "after deployment; left unset"),
+        ("HelloFunction: environment variable ENCODED is !Base64 abc, known only after "
+        "deployment; left unset"),
+        ('HelloFunction: environment variable PICK is !Select [0, !Split [",", "a,b"]], known '
+        "only after deployment; left unset"),
+        ('HelloFunction: environment variable ZONE is !Select [0, !GetAZs ""], known only after '
+        "deployment; left unset"),
+        ("HelloFunction: environment variable IMPORTED is !ImportValue shared-vpc, known only "
+        "after deployment; left unset"),
+        ('HelloFunction: environment variable SUBNET is !Select [0, !Cidr ["10.0.0.0/16", 2, '
+        '8]], known only after deployment; left unset'),
+        ('HelloFunction: environment variable MODE is !If ["IsProd", "fast", "safe"], known '
+        "only after deployment; left unset"),
+        ("NoDefaultFunction: Runtime is !Ref NoDefaultParam, which has no value before "
+        "deployment (give the parameter a Default); not checked"),
+        "ImageFunction: PackageType Image (container image) is not supported yet; not checked",
+        "S3Function: CodeUri is in S3 (s3://my-bucket/code.zip); not checked",
+        "S3ObjectFunction: CodeUri is in S3 (s3://my-bucket/code.zip); not checked",
+        "S3CodeFunction: Code is in S3 (s3://my-bucket/code.zip); not checked",
+        "InlineFunction: inline code; not checked",
+    )
+
+
+def test_sam_build_output_next_to_the_template_is_used() -> None:
+    found = load_template(BUILT / "template.yaml")
+
+    assert found.functions == (
+        FunctionSpec(name="HelloFunction", artifact=BUILD_DIR / "HelloFunction",
+                     runtimes=("python3.12",), arches=("x86_64",), handler="app.handler",
+                     layers=(BUILD_DIR / "DepsLayer",), memory_mb=128, timeout_s=3.0, env=()),
+        FunctionSpec(name="OtherFunction", artifact=BUILT / "other",
+                     runtimes=("python3.12",), arches=("x86_64",), handler="app.handler",
+                     layers=(), memory_mb=128, timeout_s=3.0, env=()),
+    )
+    assert found.notes == (
+        "HelloFunction: using the sam build output .aws-sam/build/HelloFunction",
+        "DepsLayer: using the sam build output .aws-sam/build/DepsLayer",
+    )
+
+
+def test_the_built_template_itself_points_into_the_build_folder() -> None:
+    found = load_template(BUILD_DIR / "template.yaml")
+
+    assert found.functions == (
+        FunctionSpec(name="HelloFunction", artifact=BUILD_DIR / "HelloFunction",
+                     runtimes=("python3.12",), arches=("x86_64",), handler="app.handler",
+                     layers=(BUILD_DIR / "DepsLayer",), memory_mb=128, timeout_s=3.0, env=()),
+    )
+    assert found.notes == ()
+
+
+def test_json_template_with_long_form_intrinsics() -> None:
+    folder = TEMPLATES / "cloudformation-json"
+    found = load_template(folder / "template.json")
+
+    assert found.functions == (
+        FunctionSpec(name="ApiFunction", artifact=folder / "build/api.zip",
+                     runtimes=("nodejs22.x",), arches=("arm64",), handler="index.handler",
+                     layers=(), memory_mb=512, timeout_s=15.0, env=(("NAME", "api"),)),
+    )
+    assert found.notes == (
+        ("ApiFunction: remote layer !Sub arn:aws:lambda:${AWS::Region}:123456789012:layer:"
+        "otel:2 not checked"),
+        ("ApiFunction: environment variable REGION is !Ref AWS::Region, known only after "
+        "deployment; left unset"),
+        ('HandlerFromNowhere: Handler is !GetAtt ["Somewhere", "Handler"], which has no value '
+        "before deployment; not checked"),
+    )
+
+
+def test_short_form_tags_become_intrinsics() -> None:
+    # Conditions are parsed (not evaluated); the tags must load into Intrinsic objects.
+    text = (SAM_APP / "template.yaml").read_text(encoding="utf-8")
+    document = yaml.load(text, Loader=TemplateLoader)  # a SafeLoader subclass
+    assert document["Conditions"]["NotProd"] == Intrinsic("Fn::Not",
+                                                          [Intrinsic("Condition", "IsProd")])
+    assert document["Conditions"]["Either"] == Intrinsic(
+        "Fn::Or", [Intrinsic("Condition", "IsProd"), Intrinsic("Condition", "NotProd")])
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Resources: [unclosed\n", "invalid YAML: expected ',' or ']', but got '<stream end>'"),
+        ("Resources:\n  Fn: !Bogus x\n", ("invalid YAML: could not determine a constructor for "
+                                        "the tag '!Bogus' (line 2)")),
+        ("- a\n- b\n", "not a CloudFormation/SAM template (not a mapping)"),
+        ("Description: nothing\n", "not a CloudFormation/SAM template (no Resources mapping)"),
+        ('{"Resources": [}', "invalid JSON at line 1: Expecting value"),
+    ],
+)
+def test_bad_templates_are_one_line_config_errors(tmp_path: Path, text: str,
+                                                  message: str) -> None:
+    path = write(tmp_path, "template.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_template(path)
+    assert caught.value.message.startswith(f"{path}: {message}")
+    assert "\n" not in caught.value.message
+
+
+def test_missing_code_defaults_for_sam_only(tmp_path: Path) -> None:
+    path = write(tmp_path, "template.yaml", """\
+Resources:
+  Sam:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs22.x, Handler: index.handler}
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: nodejs22.x, Handler: index.handler}
+""")
+    found = load_template(path)
+    assert [(spec.name, spec.artifact) for spec in found.functions] == [("Sam", tmp_path)]
+    assert found.notes == ("Plain: no Code; not checked",)
+
+
+def test_missing_template_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read template"):
+        load_template(tmp_path / "template.yaml")
+
+
+def test_unresolvable_architecture_and_memory_fall_back_with_a_note(tmp_path: Path) -> None:
+    path = write(tmp_path, "template.yaml", """\
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      Code: src
+      Architectures: [!Ref ArchParam]
+      MemorySize: lots
+      Timeout: .inf
+""")
+    found = load_template(path)
+    assert found.functions == (
+        FunctionSpec(name="Fn", artifact=tmp_path / "src", runtimes=("python3.13",),
+                     arches=None, handler="app.handler", layers=(), memory_mb=None,
+                     timeout_s=None, env=()),
+    )
+    assert found.notes == (
+        'Fn: Architectures is [!Ref ArchParam]; using the command line or config arch',
+        "Fn: MemorySize is lots; using the command line or config value",
+        "Fn: Timeout is inf; using the command line or config value",
+    )
+
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12))
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["Ref", "Fn::Sub", "Fn::Join", "Fn::FindInMap",
+                                         "Fn::GetAtt", "Bucket", "Key", "Variables",
+                                         "ZipFile", "S3Bucket"]), inner, max_size=2),
+    ),
+    max_leaves=8,
+)
+PROPERTIES = st.dictionaries(
+    st.sampled_from(["Runtime", "Handler", "CodeUri", "Code", "Architectures", "Layers",
+                     "MemorySize", "Timeout", "Environment", "PackageType", "InlineCode",
+                     "ContentUri", "Content"]),
+    VALUES, max_size=6)
+RESOURCE = st.fixed_dictionaries({
+    "Type": st.sampled_from(["AWS::Serverless::Function", "AWS::Lambda::Function",
+                             "AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"]),
+    "Properties": st.one_of(PROPERTIES, VALUES)})
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(resources=st.dictionaries(st.sampled_from(["A", "B", "Layer"]), RESOURCE, max_size=3),
+       globals_=st.one_of(st.none(), PROPERTIES), parameters=VALUES)
+def test_any_template_shape_gives_specs_or_notes_never_a_crash(
+        tmp_path: Path, resources: dict[str, object], globals_: object,
+        parameters: object) -> None:
+    document = {"Parameters": parameters, "Globals": {"Function": globals_},
+                "Resources": resources}
+    path = tmp_path / "fuzz.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    found = load_template(path)
+    assert all(isinstance(note, str) for note in found.notes)
+    assert all(spec.runtimes is None or all(isinstance(r, str) for r in spec.runtimes)
+               for spec in found.functions)
