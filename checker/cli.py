@@ -6,6 +6,8 @@ input, 3 internal error, 130 interrupted.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import sys
 from datetime import date
@@ -17,7 +19,7 @@ import typer
 
 from checker import __version__
 from checker.catalog import load_catalog
-from checker.config import fail_on, load_events, parse_env, resolve_targets, runtime_by_name
+from checker.config import fail_on, load_events, parse_env, runtime_by_name
 from checker.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, LambdacheckError, UsageError
 from checker.options import (
     CheckPlan,
@@ -29,6 +31,9 @@ from checker.options import (
 )
 from checker.output import emit, progress_line
 from checker.pipeline import run_plan
+from checker.plan import matrix_document, ordered
+from checker.report.github import is_github_actions
+from checker.selection import Selected, Selection, select
 
 app = typer.Typer(pretty_exceptions_enable=False, add_completion=False, no_args_is_help=True,
                   help="Prove an AWS Lambda artifact runs on its runtime before you deploy it.")
@@ -36,8 +41,9 @@ runtimes_app = typer.Typer(help="The runtime catalog: list, show, probe.")
 app.add_typer(runtimes_app, name="runtimes")
 
 # Options shared by check and run (Typer reads them from the signatures).
-Artifacts = Annotated[list[Path], typer.Argument(help="Deployment ZIPs or unpacked folders.",
-                                                 show_default=False)]
+Artifacts = Annotated[list[Path], typer.Argument(
+    help="Deployment ZIPs or unpacked folders (default: the functions of the project config "
+         "or --template).", show_default=False)]
 Runtimes = Annotated[list[str], typer.Option("--runtime", "-r", help="Lambda runtime, e.g. "
                                              "python3.12 (repeat for several).")]
 Arches = Annotated[list[str], typer.Option("--arch", help="x86_64 (default) or arm64.")]
@@ -51,59 +57,104 @@ RuntimeFiles = Annotated[list[Path], typer.Option("--runtime-file", help="Extra 
                                                   "definitions (TOML), e.g. custom images.")]
 
 
+Config = Annotated[Path | None, typer.Option(help="A lambdacheck.toml or pyproject.toml "
+                                             "(default: found in the current folder).")]
+Template = Annotated[Path | None, typer.Option(help="AWS SAM / CloudFormation template "
+                                               "whose functions to check.")]
+Shard = Annotated[str | None, typer.Option(help="Run only slice I/N of the targets.")]
+Sarif = Annotated[Path | None, typer.Option(help="Write a SARIF 2.1.0 report here.")]
+Summary = Annotated[Path | None, typer.Option(help="Write a markdown summary here.")]
+FailOnOpt = Annotated[str | None, typer.Option("--fail-on", help="error (default) or warning.")]
+
+
 @app.command()
-def check(artifacts: Artifacts, runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
+def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
           handler: Handler = None, layer: Layers = [], junit: Junit = None,  # noqa: B006
-          fmt: Fmt = OutputFormat.TEXT, fail_on_: Annotated[str, typer.Option(
-              "--fail-on", help="error or warning")] = "error",
-          runtime_file: RuntimeFiles = []) -> None:  # noqa: B006
+          fmt: Fmt = OutputFormat.TEXT, fail_on_: FailOnOpt = None,
+          runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
+          template: Template = None, shard: Shard = None, sarif: Sarif = None,
+          summary: Summary = None) -> None:
     """Check artifacts statically against the runtime catalog (no Docker needed)."""
-    catalog = load_catalog(runtime_file)
-    targets = resolve_targets(artifacts, runtime, arch, handler, layer, catalog)
-    plan = CheckPlan(targets=targets, report=_report(fmt, junit, fail_on_))
-    _finish(plan)
+    selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
+                          arches=tuple(arch), handler=handler, layers=tuple(layer),
+                          runtime_files=tuple(runtime_file), config=config, template=template,
+                          shard=shard)
+    selected = select(selection, Path.cwd())
+    report = _report(fmt, junit, fail_on_, sarif, summary, selected)
+    _finish(CheckPlan(targets=selected.targets, report=report, notes=selected.notes))
 
 
 @app.command()
-def run(artifacts: Artifacts, runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
+def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
         handler: Handler = None, layer: Layers = [], junit: Junit = None,  # noqa: B006
-        fmt: Fmt = OutputFormat.TEXT,
-        fail_on_: Annotated[str, typer.Option("--fail-on", help="error or warning")] = "error",
-        runtime_file: RuntimeFiles = [],  # noqa: B006
+        fmt: Fmt = OutputFormat.TEXT, fail_on_: FailOnOpt = None,
+        runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
+        template: Template = None, shard: Shard = None, sarif: Sarif = None,
+        summary: Summary = None,
         event: Annotated[list[str], typer.Option(help="Event file, folder of *.json, or "
                                                  "inline JSON (repeatable).")] = [],  # noqa: B006
         expect: Annotated[str | None, typer.Option(help="JSON the response must contain.")]
         = None,
         env: Annotated[list[str], typer.Option(help="KEY=VALUE for the function.")] = [],  # noqa: B006
         env_file: Annotated[Path | None, typer.Option(help="File of KEY=VALUE lines.")] = None,
-        memory: Annotated[int, typer.Option(help="Memory in MB, as on Lambda.",
-                                            min=128, max=10240)] = 128,
-        timeout: Annotated[float, typer.Option(help="Invocation timeout in seconds.",
-                                               min=1, max=900)] = 3.0,
+        memory: Annotated[int | None, typer.Option(help="Memory in MB (default 128, as on "
+                                                   "Lambda).", min=128, max=10240)] = None,
+        timeout: Annotated[float | None, typer.Option(help="Invocation timeout in seconds "
+                                                      "(default 3).", min=1, max=900)] = None,
         image: Annotated[str | None, typer.Option(help="Emulator image to use instead of "
-                                                     "the catalog's.")] = None,
+                                                  "the catalog's.")] = None,
         pull: Annotated[PullPolicy, typer.Option(help="When to pull the image.")]
         = PullPolicy.MISSING,
         network: Annotated[NetworkMode, typer.Option(help="bridge, or host for engines "
                                                      "without a bridge.")] = NetworkMode.BRIDGE,
         jobs: Annotated[int, typer.Option(help="Targets run in parallel.", min=1)] = 2,
         rie: Annotated[Path | None, typer.Option(help="A Runtime Interface Emulator binary "
-                                                    "to mount into images lacking one.")] = None,
+                                                 "to mount into images lacking one.")] = None,
         require_exec: Annotated[bool, typer.Option(help="Fail (exit 2) when nothing can be "
                                                    "executed (no engine, no image).")] = False,
         fail_fast: Annotated[bool, typer.Option(help="Do not execute targets whose static "
                                                 "checks failed.")] = False) -> None:
     """Check statically, then run in the Lambda emulator image with the RIE."""
-    catalog = load_catalog(runtime_file)
-    targets = resolve_targets(artifacts, runtime, arch, handler, layer, catalog)
+    selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
+                          arches=tuple(arch), handler=handler, layers=tuple(layer),
+                          runtime_files=tuple(runtime_file), config=config, template=template,
+                          shard=shard, memory_mb=memory, timeout_s=timeout)
+    selected = select(selection, Path.cwd())
     if rie is not None and not rie.is_file():
         raise UsageError(f"--rie {rie}: no such file")
     execute = ExecOptions(
-        events=load_events(event, expect), env=parse_env(env, env_file), memory_mb=memory,
-        timeout_s=timeout, image=image, pull=pull, network=network, jobs=jobs, rie_path=rie,
-        require_exec=require_exec, fail_fast=fail_fast)
-    plan = CheckPlan(targets=targets, report=_report(fmt, junit, fail_on_), execute=execute)
-    _finish(plan)
+        events=load_events(event, expect), env=parse_env(env, env_file),
+        memory_mb=memory or 128, timeout_s=timeout or 3.0, image=image, pull=pull,
+        network=network, jobs=jobs, rie_path=rie, require_exec=require_exec,
+        fail_fast=fail_fast)
+    if event or expect is not None:  # command-line events replace configured ones
+        selected = dataclasses.replace(selected, targets=tuple(
+            dataclasses.replace(t, events=None) for t in selected.targets))
+    report = _report(fmt, junit, fail_on_, sarif, summary, selected)
+    _finish(CheckPlan(targets=selected.targets, report=report, execute=execute,
+                      notes=selected.notes))
+
+
+@app.command()
+def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
+         handler: Handler = None, layer: Layers = [],  # noqa: B006
+         runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
+         template: Template = None,
+         matrix: Annotated[bool, typer.Option(help="Print a GitHub Actions matrix (JSON).")]
+         = False,
+         max_jobs: Annotated[int | None, typer.Option(help="At most this many matrix "
+                                                      "entries (targets share shards).",
+                                                      min=1)] = None) -> None:
+    """List the targets a check would run, or print them as a CI matrix."""
+    selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
+                          arches=tuple(arch), handler=handler, layers=tuple(layer),
+                          runtime_files=tuple(runtime_file), config=config, template=template)
+    selected = select(selection, Path.cwd())
+    if matrix:
+        typer.echo(json.dumps(matrix_document(selected.targets, max_jobs)))
+        return
+    for target in ordered(selected.targets):
+        typer.echo(target.id.label())
 
 
 @app.command()
@@ -170,9 +221,15 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
     """Prove an AWS Lambda artifact runs on its runtime before you deploy it."""
 
 
-def _report(fmt: OutputFormat, junit: Path | None, fail_on_value: str) -> ReportOptions:
+def _report(fmt: OutputFormat, junit: Path | None, fail_on_value: str | None,
+            sarif: Path | None, summary: Path | None, selected: Selected) -> ReportOptions:
+    defaults = selected.config.defaults if selected.config else None
     color = fmt is OutputFormat.TEXT and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return ReportOptions(fmt=fmt, junit=junit, fail_on=fail_on(fail_on_value), color=color)
+    return ReportOptions(
+        fmt=fmt, junit=junit or (defaults.junit if defaults else None), sarif=sarif,
+        summary=summary,
+        fail_on=fail_on(fail_on_value or (defaults.fail_on if defaults else None) or "error"),
+        color=color, github=is_github_actions(os.environ))
 
 
 class _Done(Exception):
@@ -181,9 +238,10 @@ class _Done(Exception):
         self.code = code
 
 
-def _finish(plan: CheckPlan) -> None:
-    result = run_plan(plan, progress=progress_line)
-    raise _Done(emit(result, plan.report))
+def _finish(check_plan: CheckPlan) -> None:
+    result = run_plan(check_plan, progress=progress_line)
+    artifacts = {t.id: t.artifact for t in check_plan.targets}
+    raise _Done(emit(result, check_plan.report, artifacts))
 
 
 def main(argv: list[str] | None = None) -> None:

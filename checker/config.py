@@ -13,40 +13,10 @@ from pathlib import Path
 
 from checker.errors import InputError, UsageError
 from checker.findings import Severity
-from checker.options import Event, Target
-from checker.runtime import ARCHES, Catalog, Runtime
+from checker.options import Event
+from checker.runtime import Catalog, Runtime
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
-
-
-def resolve_targets(artifacts: Sequence[Path], runtime_names: Sequence[str],
-                    arches: Sequence[str], handler: str | None, layers: Sequence[Path],
-                    catalog: Catalog) -> tuple[Target, ...]:
-    """Every artifact × runtime × arch, validated against the catalog."""
-    if not artifacts:
-        raise UsageError("no artifact given", hint="lambdacheck check build/function.zip "
-                         "--runtime python3.12")
-    if not runtime_names:
-        raise UsageError("no --runtime given",
-                         hint="name the Lambda runtime, e.g. --runtime python3.12 "
-                              "(lambdacheck runtimes lists them)")
-    for path in (*artifacts, *layers):
-        if not path.exists():
-            raise InputError(f"{path}: no such file or directory")
-    runtimes = [runtime_by_name(name, catalog) for name in dict.fromkeys(runtime_names)]
-    targets = []
-    for artifact in artifacts:
-        for runtime in runtimes:
-            for arch in dict.fromkeys(arches or ("x86_64",)):
-                if arch not in ARCHES and runtime.platform(arch) is None:
-                    raise UsageError(f"unknown architecture {arch!r}",
-                                     hint="use --arch x86_64 or --arch arm64")
-                if runtime.platform(arch) is None:
-                    raise UsageError(f"{runtime.name} is not available for {arch}",
-                                     hint=f"it runs on {', '.join(runtime.arches)}")
-                targets.append(Target(artifact=artifact, runtime=runtime, arch=arch,
-                                      handler=handler, layers=tuple(layers)))
-    return tuple(targets)
 
 
 def runtime_by_name(name: str, catalog: Catalog) -> Runtime:

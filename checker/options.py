@@ -6,6 +6,7 @@ runner/ and report/ only read them.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,21 @@ class OutputFormat(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Event:
+    """One event to send: a name for the report, the JSON text, and what the answer must hold."""
+
+    name: str
+    payload: str
+    expect: str | None = None  # JSON text: a subset the response must contain
+
+
+@dataclass(frozen=True)
 class Target:
-    """One artifact on one runtime and architecture, with its layers in deployment order."""
+    """One artifact on one runtime and architecture, with its layers in deployment order.
+
+    events/memory_mb/timeout_s/env: per-function settings from a project config or template;
+    None means "use the run's ExecOptions" (see ExecOptions.for_target).
+    """
 
     artifact: Path
     runtime: Runtime
@@ -29,6 +43,10 @@ class Target:
     handler: str | None = None
     layers: tuple[Path, ...] = ()
     name: str | None = None  # a function name from config/template, when there is one
+    events: tuple[Event, ...] | None = None
+    memory_mb: int | None = None
+    timeout_s: float | None = None
+    env: tuple[tuple[str, str], ...] | None = None
 
     @property
     def id(self) -> TargetId:
@@ -48,15 +66,6 @@ class NetworkMode(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Event:
-    """One event to send: a name for the report, the JSON text, and what the answer must hold."""
-
-    name: str
-    payload: str
-    expect: str | None = None  # JSON text: a subset the response must contain
-
-
-@dataclass(frozen=True)
 class ExecOptions:
     """How `lambdacheck run` executes targets (see runner/)."""
 
@@ -73,13 +82,28 @@ class ExecOptions:
     require_exec: bool = False
     fail_fast: bool = False
 
+    def for_target(self, target: Target) -> ExecOptions:
+        """These options with the target's own settings (from config/template) laid over."""
+        env = dict(self.env)
+        env.update(dict(target.env or ()))
+        return dataclasses.replace(
+            self,
+            events=target.events if target.events is not None else self.events,
+            memory_mb=target.memory_mb if target.memory_mb is not None else self.memory_mb,
+            timeout_s=target.timeout_s if target.timeout_s is not None else self.timeout_s,
+            env=tuple(env.items()),
+        )
+
 
 @dataclass(frozen=True)
 class ReportOptions:
     fmt: OutputFormat = OutputFormat.TEXT
     junit: Path | None = None
+    sarif: Path | None = None
+    summary: Path | None = None  # a markdown summary
     fail_on: Severity = Severity.ERROR
     color: bool = False
+    github: bool = False  # annotations, step summary and outputs (GITHUB_ACTIONS=true)
 
 
 @dataclass(frozen=True)
@@ -89,3 +113,4 @@ class CheckPlan:
     targets: tuple[Target, ...]
     report: ReportOptions = field(default_factory=ReportOptions)
     execute: ExecOptions | None = None  # None for `check`
+    notes: tuple[str, ...] = ()  # e.g. template functions that could not be checked

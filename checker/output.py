@@ -1,26 +1,44 @@
-"""Where reports go: the chosen format on stdout, JUnit to its file, and (on GitHub Actions)
-annotations, step summary and outputs. Returns the exit code; decides nothing else."""
+"""Where reports go: the chosen format on stdout, JUnit/SARIF/markdown to their files, and (on
+GitHub Actions) annotations, step summary and outputs. Returns the exit code; decides nothing
+else."""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 
-from checker.errors import EXIT_FINDINGS, EXIT_OK
-from checker.findings import RunResult
-from checker.options import OutputFormat, ReportOptions
-from checker.report import REPORTERS, write_junit
-from checker.report.text import render_text
+from checker.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from checker.findings import RunResult, TargetId
+from checker.options import ReportOptions
+from checker.report import stream_reporter, write_junit
+from checker.report.github import publish
+from checker.report.markdown import render_markdown
+from checker.report.sarif import write_sarif
 
 
-def emit(result: RunResult, options: ReportOptions) -> int:
-    if options.fmt is OutputFormat.TEXT:
-        render_text(result, sys.stdout, color=options.color)
-    else:
-        REPORTERS[options.fmt.value](result, sys.stdout)
+def emit(result: RunResult, options: ReportOptions,
+         artifacts: Mapping[TargetId, Path] | None = None) -> int:
+    stream_reporter(options.fmt.value, color=options.color)(result, sys.stdout)
     if options.junit is not None:
         write_junit(result, options.junit)
+    if options.sarif is not None:
+        write_sarif(result, options.sarif, dict(artifacts or {}))
+    if options.summary is not None:
+        _write(options.summary, render_markdown(result))
+    if options.github:
+        publish(result, options.junit, os.environ, sys.stdout, dict(artifacts or {}))
     sys.stdout.flush()
     return EXIT_FINDINGS if result.failed() else EXIT_OK
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
 
 
 def progress_line(message: str) -> None:

@@ -19,7 +19,7 @@ def run_plan(plan: CheckPlan, *, progress: Progress, today: date | None = None) 
     results = static_results
     if plan.execute is not None:
         results = _execute(plan.targets, static_results, plan.execute, plan, progress)
-    return RunResult(targets=results, fail_on=plan.report.fail_on)
+    return RunResult(targets=results, fail_on=plan.report.fail_on, notes=plan.notes)
 
 
 def _execute(targets: tuple[Target, ...], static_results: tuple[TargetResult, ...],

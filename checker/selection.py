@@ -1,0 +1,124 @@
+"""Which functions to check: from the command line, a project config, or a SAM template.
+
+Precedence, lowest first: config defaults < template functions < config functions of the same
+name < command-line options. The result is frozen Targets; nothing later reads config files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker.catalog import load_catalog
+from checker.config import load_events, runtime_by_name
+from checker.errors import InputError, UsageError
+from checker.options import Target
+from checker.plan import shard
+from checker.project_config import (
+    FunctionSpec,
+    ProjectConfig,
+    load_project_config,
+    merge,
+    resolve_functions,
+)
+from checker.runtime import ARCHES, Catalog
+from checker.template import load_template
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the command line says about which functions to check (empty = not given)."""
+
+    artifacts: tuple[Path, ...] = ()
+    runtimes: tuple[str, ...] = ()
+    arches: tuple[str, ...] = ()
+    handler: str | None = None
+    layers: tuple[Path, ...] = ()
+    runtime_files: tuple[Path, ...] = ()
+    config: Path | None = None
+    template: Path | None = None
+    shard: str | None = None
+    memory_mb: int | None = None
+    timeout_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Selected:
+    targets: tuple[Target, ...]
+    catalog: Catalog
+    config: ProjectConfig | None
+    notes: tuple[str, ...] = ()
+
+
+def select(selection: Selection, cwd: Path) -> Selected:
+    config = load_project_config(cwd, selection.config)
+    runtime_files = selection.runtime_files + (config.defaults.runtime_files if config else ())
+    catalog = load_catalog(runtime_files)
+    specs, notes = _specs(selection, config)
+    targets = tuple(t for spec in specs for t in _targets(spec, catalog))
+    if selection.shard is not None:
+        targets = shard(targets, selection.shard)
+    return Selected(targets=targets, catalog=catalog, config=config, notes=notes)
+
+
+def _specs(selection: Selection, config: ProjectConfig | None,
+           ) -> tuple[tuple[FunctionSpec, ...], tuple[str, ...]]:
+    cli = FunctionSpec(
+        runtimes=selection.runtimes or None, arches=selection.arches or None,
+        handler=selection.handler, layers=selection.layers or None,
+        memory_mb=selection.memory_mb, timeout_s=selection.timeout_s)
+    defaults = config.defaults.function if config else FunctionSpec()
+    if selection.artifacts:
+        return tuple(merge(merge(defaults, FunctionSpec(artifact=a)), cli)
+                     for a in selection.artifacts), ()
+    template = selection.template or (config.defaults.template if config else None)
+    discovered: tuple[FunctionSpec, ...] = ()
+    notes: tuple[str, ...] = ()
+    if template is not None:
+        found = load_template(template)
+        discovered, notes = found.functions, found.notes
+    specs = resolve_functions(config, discovered) if config else \
+        tuple(merge(defaults, spec) for spec in discovered)
+    if not specs:
+        raise UsageError(
+            "nothing to check: no artifact given" + (
+                f", and {template} defines no function that can be checked locally"
+                if template else ", no --template, and no lambdacheck config found"),
+            hint="lambdacheck check build/function.zip --runtime python3.12, or --template "
+                 "template.yaml, or a [tool.lambdacheck] table in pyproject.toml")
+    return tuple(merge(spec, cli) for spec in specs), notes
+
+
+def _targets(spec: FunctionSpec, catalog: Catalog) -> list[Target]:
+    label = spec.name or (str(spec.artifact) if spec.artifact else "a function")
+    if spec.artifact is None:
+        raise UsageError(f"{label}: no artifact", hint="set its artifact (CodeUri) path")
+    if not spec.runtimes:
+        raise UsageError(f"{label}: no runtime given",
+                         hint="name the Lambda runtime, e.g. --runtime python3.12 "
+                              "(lambdacheck runtimes lists them)")
+    for path in (spec.artifact, *(spec.layers or ())):
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory",
+                             hint=f"build {label} first" if spec.name else None)
+    events = load_events([str(p) for p in spec.events or ()], spec.expect) \
+        if spec.events is not None or spec.expect is not None else None
+    targets = []
+    for name in dict.fromkeys(spec.runtimes):
+        runtime = runtime_by_name(name, catalog)
+        for arch in dict.fromkeys(spec.arches or ("x86_64",)):
+            _check_arch(runtime.name, runtime.arches, arch)
+            targets.append(Target(
+                artifact=spec.artifact, runtime=runtime, arch=arch, handler=spec.handler,
+                layers=spec.layers or (), name=spec.name, events=events,
+                memory_mb=spec.memory_mb, timeout_s=spec.timeout_s, env=spec.env))
+    return targets
+
+
+def _check_arch(runtime: str, available: Sequence[str], arch: str) -> None:
+    if arch not in ARCHES and arch not in available:
+        raise UsageError(f"unknown architecture {arch!r}", hint="use --arch x86_64 or arm64")
+    if arch not in available:
+        raise UsageError(f"{runtime} is not available for {arch}",
+                         hint=f"it runs on {', '.join(available)}")
