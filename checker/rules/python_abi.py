@@ -85,7 +85,7 @@ class PythonAbiRule:
                      f"({', '.join(sorted(wheel_tags))}): its glibc baseline is unknown"
                      if local_build else
                      f"{posixpath.basename(dist)} is tagged {', '.join(sorted(wheel_tags))}, "
-                     f"which cannot run on {ctx.runtime.name} ({_why(parsed, ctx)})"),
+                     f"which cannot run on {ctx.runtime.name} ({_why(parsed, ctx, local)})"),
             hint=("install a manylinux wheel, or trust the ELF checks of its .so files"
                   if local_build else
                   "reinstall it for the runtime: pip install --platform manylinux2014_"
@@ -103,25 +103,24 @@ def _has_variant(loc: Located, module: str, version: tuple[int, int], present: s
                for p in present)
 
 
-def _why(tags: set[Tag], ctx: RuleContext) -> str:
+def _why(tags: set[Tag], ctx: RuleContext, supported: frozenset[Tag]) -> str:
     reasons = []
     platforms = {t.platform for t in tags}
     arch = _MANYLINUX_ARCH.get(ctx.arch, ctx.arch)
-    if any(p.startswith("macosx") for p in platforms):
-        reasons.append("a macOS wheel")
-    if any(p.startswith("win") for p in platforms):
-        reasons.append("a Windows wheel")
-    if any(p.startswith("musllinux") for p in platforms):
-        reasons.append("a musl (Alpine) wheel")
+    for prefix, what in (("macosx", "a macOS wheel"), ("win", "a Windows wheel"),
+                         ("musllinux", "a musl (Alpine) wheel")):
+        if any(p.startswith(prefix) for p in platforms):
+            reasons.append(what)
     linux = [p for p in platforms if p.startswith("manylinux")]
     if linux and not any(p.endswith(arch) for p in linux):
         reasons.append(f"not built for {arch}")
-    elif linux:
+    elif linux and not platforms & {t.platform for t in supported}:
         reasons.append(f"needs a newer glibc than {ctx.platform.glibc}")
-    interpreters = {t.interpreter for t in tags}
-    if not reasons or all(i.startswith("cp") for i in interpreters):
-        reasons.append(f"interpreter/ABI {', '.join(sorted({t.interpreter + '-' + t.abi for t in tags}))}")
-    return "; ".join(reasons)
+    runnable_abis = {(t.interpreter, t.abi) for t in supported}
+    if not {(t.interpreter, t.abi) for t in tags} & runnable_abis:
+        built_for = ", ".join(sorted({f"{t.interpreter}-{t.abi}" for t in tags}))
+        reasons.append(f"built for {built_for}, not CPython {ctx.runtime.language_version}")
+    return "; ".join(reasons) or "no tag matches"
 
 
 def supported_tags(version: tuple[int, int], arch: str, glibc: str, *,
