@@ -249,8 +249,8 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv)
     args = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--debug"]
     try:
-        app(args=args, prog_name="lambdacheck", standalone_mode=False)
-        code = 0
+        returned = app(args=args, prog_name="lambdacheck", standalone_mode=False)
+        code = returned if isinstance(returned, int) else 0  # click returns 130 on Ctrl-C
     except _Done as done:
         code = done.code
     except LambdacheckError as err:

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import date
 
-from checker.findings import RunResult, TargetResult
+from checker.findings import Invocation, RunResult, TargetResult
 from checker.options import CheckPlan, ExecOptions, Target
 from checker.static import check_targets
 
@@ -42,7 +42,11 @@ def _execute(targets: tuple[Target, ...], static_results: tuple[TargetResult, ..
         if outcome is None:
             final.append(result)
             continue
+        invocations = outcome.invocations
+        if outcome.skipped is not None and options.require_exec:
+            invocations += (Invocation(event_name="execute", ok=False, duration_ms=0.0,
+                                       outcome="not-executed", message=outcome.skipped),)
         final.append(dataclasses.replace(
-            result, invocations=outcome.invocations, execution_skipped=outcome.skipped,
+            result, invocations=invocations, execution_skipped=outcome.skipped,
             notes=result.notes + outcome.notes))
     return tuple(final)

@@ -1,0 +1,274 @@
+"""The only module that imports the Docker SDK. Engine calls in, our errors out.
+
+Connection failures become EngineUnavailable, pull failures ImageUnavailable (checker.errors);
+everything else the engine refuses becomes ContainerError (one target's problem).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+import docker.errors
+from docker.constants import DEFAULT_UNIX_SOCKET
+from docker.types import LogConfig, Ulimit
+from docker.utils import kwargs_from_env, parse_repository_tag
+
+from checker.errors import EngineUnavailable, ImageUnavailable
+from checker.options import NetworkMode
+from checker.runner.errors import ContainerError
+from checker.runner.spec import ContainerSpec
+
+# requests' exceptions derive from OSError; the SDK raises them raw for connection problems.
+_ENGINE_ERRORS = (docker.errors.DockerException, OSError)
+_ENGINE_ARCHES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
+_CONNECT_HINT = "start Docker (scripts/start_docker.sh) or set DOCKER_HOST"
+API_VERSION = "1.41"
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    running: bool
+    exit_code: int | None
+    oom_killed: bool
+    pid: int  # of its init process on the engine's host; 0 when not running
+
+
+class Engine:
+    """A connected Docker engine."""
+
+    def __init__(self, client: docker.DockerClient) -> None:
+        self._client = client
+        self._api = client.api
+
+    @classmethod
+    def connect(cls, timeout_s: float = 10.0) -> Engine:
+        # A fixed API version: "auto" would probe the engine inside the constructor and leak
+        # that socket when nothing answers. 1.41 (Docker 20.10) brings one-shot stats.
+        _reach_unix_socket(timeout_s)
+        client = docker.from_env(version=API_VERSION, timeout=int(timeout_s))
+        try:
+            client.ping()
+            engine_api = str(client.version().get("ApiVersion", "0"))
+        except _ENGINE_ERRORS as error:
+            client.close()
+            raise EngineUnavailable(f"no Docker engine reachable: {_reason(error)}",
+                                    _CONNECT_HINT) from error
+        if _api_tuple(engine_api) < _api_tuple(API_VERSION):
+            client.close()
+            raise EngineUnavailable(f"the Docker engine speaks API {engine_api}; lambdacheck "
+                                    f"needs {API_VERSION} (Docker 20.10) or later")
+        return cls(client)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def arch(self) -> str:
+        machine = str(self._call(self._api.info).get("Architecture", ""))
+        return _ENGINE_ARCHES.get(machine, machine)
+
+    def has_bridge(self) -> bool:
+        """Whether the engine has its default bridge network (not with dockerd --bridge=none)."""
+        found = self._call(self._api.networks, names=["bridge"])
+        return any(item.get("Name") == "bridge" for item in found)
+
+    def image_arch(self, image: str) -> str | None:
+        """The image's architecture ("x86_64"/"arm64"), or None when it is not present."""
+        try:
+            found = self._call(self._api.inspect_image, image)
+        except ContainerError as error:
+            if isinstance(error.__cause__, docker.errors.ImageNotFound):
+                return None
+            raise
+        machine = str(found.get("Architecture", ""))
+        return _ENGINE_ARCHES.get(machine, machine)
+
+    def image_id(self, image: str) -> str:
+        return str(self._call(self._api.inspect_image, image).get("Id", ""))
+
+    def image_env(self, image: str) -> dict[str, str]:
+        found = self._call(self._api.inspect_image, image)
+        pairs = (item.partition("=") for item in (found.get("Config") or {}).get("Env") or ())
+        return {key: value for key, _, value in pairs}
+
+    def pull(self, image: str, platform: str | None, progress: Callable[[str], None]) -> None:
+        repository, tag = parse_repository_tag(image)
+        layers: dict[str, bool] = {}
+        try:
+            for event in self._api.pull(repository, tag=tag or "latest", stream=True,
+                                        decode=True, platform=platform):
+                if "error" in event:
+                    raise ImageUnavailable(f"cannot pull {image}: {event['error']}")
+                _count_layer(event, layers, lambda done, total: progress(
+                    f"pulling {image}: {done}/{total} layers"))
+        except _ENGINE_ERRORS as error:
+            raise ImageUnavailable(f"cannot pull {image}: {_reason(error)}",
+                                   "check the name, or build/load it and use --pull never",
+                                   ) from error
+
+    def start(self, spec: ContainerSpec) -> str:
+        """Create and start the container; returns its id. A container that was created but
+        failed to start is removed before the error is raised."""
+        container_id = self.create(spec)
+        try:
+            self._call(self._api.start, container_id)
+        except ContainerError:
+            self.remove(container_id)
+            raise
+        return container_id
+
+    def create(self, spec: ContainerSpec) -> str:
+        host_config = self._api.create_host_config(**_host_config(spec))
+        created = self._call(
+            self._api.create_container, spec.image, command=list(spec.command),
+            entrypoint=list(spec.entrypoint), environment=dict(spec.environment),
+            labels=dict(spec.labels), user=spec.user, working_dir=spec.working_dir,
+            name=spec.name, host_config=host_config, platform=spec.platform,
+            ports=[spec.publish_port] if spec.publish_port else None,
+        )
+        return str(created["Id"])
+
+    def remove(self, container_id: str) -> None:
+        try:
+            self._api.remove_container(container_id, force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as error:
+            if error.status_code != 409:  # 409: removal already in progress
+                raise ContainerError(f"cannot remove container: {_reason(error)}") from error
+        except OSError as error:
+            raise ContainerError(f"cannot remove container: {_reason(error)}") from error
+
+    def state(self, container_id: str) -> ContainerState:
+        found = self._call(self._api.inspect_container, container_id).get("State") or {}
+        return ContainerState(bool(found.get("Running")), found.get("ExitCode"),
+                              bool(found.get("OOMKilled")), int(found.get("Pid") or 0))
+
+    def published_port(self, container_id: str, container_port: int) -> int:
+        found = self._call(self._api.inspect_container, container_id)
+        bindings = ((found.get("NetworkSettings") or {}).get("Ports") or {}).get(
+            f"{container_port}/tcp") or []
+        for binding in bindings:
+            if binding.get("HostIp") in ("127.0.0.1", "") and binding.get("HostPort"):
+                return int(binding["HostPort"])
+        raise ContainerError(f"the engine did not publish port {container_port}")
+
+    def logs(self, container_id: str, since_ns: int | None = None) -> bytes:
+        since = since_ns / 1e9 if since_ns else None
+        data = self._call(self._api.logs, container_id, stdout=True, stderr=True,
+                          timestamps=True, since=since)
+        return bytes(data)
+
+    def memory_peak(self, container_id: str) -> int | None:
+        """Highest memory use since the container started (cgroup v1's max_usage_in_bytes);
+        None where the engine does not report one (cgroup v2)."""
+        stats = self._call(self._api.stats, container_id, stream=False, one_shot=True)
+        peak = (stats.get("memory_stats") or {}).get("max_usage")
+        return int(peak) if peak else None
+
+    def oom_events(self, container_id: str, since_ns: int, until_ns: int) -> int:
+        """How many times the kernel's OOM killer acted in the container's cgroup (the engine's
+        "oom" events: they fire when any process in it is killed, not just PID 1)."""
+        events = self._call(self._api.events, since=since_ns / 1e9, until=until_ns / 1e9,
+                            filters={"container": container_id, "event": "oom"}, decode=True)
+        return sum(1 for _ in events)
+
+    def labelled(self, label: str) -> list[tuple[str, dict[str, str]]]:
+        """(id, labels) of every container, running or not, that carries `label`."""
+        found = self._call(self._api.containers, all=True, filters={"label": [label]})
+        return [(str(item["Id"]), dict(item.get("Labels") or {})) for item in found]
+
+    def create_unstarted(self, image: str, labels: dict[str, str]) -> str:
+        """A container that is never started: a handle to read the image's files through."""
+        created = self._call(self._api.create_container, image,
+                             entrypoint=["/lambdacheck-probe-never-started"], labels=labels,
+                             network_disabled=True)
+        return str(created["Id"])
+
+    def archive(self, container_id: str, path: str) -> Iterator[bytes] | None:
+        """A tar stream of `path` in the container's filesystem, None when it does not exist."""
+        try:
+            stream, _ = self._api.get_archive(container_id, path, chunk_size=1 << 20)
+        except docker.errors.NotFound:
+            return None
+        except _ENGINE_ERRORS as error:
+            raise ContainerError(f"cannot read {path}: {_reason(error)}") from error
+        return _guarded(stream, path)
+
+    def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except _ENGINE_ERRORS as error:
+            name = getattr(method, "__name__", "call").replace("_", " ")
+            raise ContainerError(f"engine {name} failed: {_reason(error)}") from error
+
+
+def _host_config(spec: ContainerSpec) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "binds": {str(bind.source): {"bind": bind.target, "mode": "ro" if bind.read_only else "rw"}
+                  for bind in spec.binds},
+        "tmpfs": dict(spec.tmpfs),
+        "read_only": spec.read_only,
+        "mem_limit": spec.memory_bytes,
+        "memswap_limit": spec.memory_bytes,
+        "pids_limit": spec.pids_limit,
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "ulimits": [Ulimit(name="nofile", soft=spec.nofile, hard=spec.nofile)],
+        "log_config": LogConfig(type="json-file", config={}),
+        "network_mode": "host" if spec.network is NetworkMode.HOST else "bridge",
+    }
+    if spec.publish_port is not None:
+        config["port_bindings"] = {spec.publish_port: ("127.0.0.1",)}
+    return config
+
+
+def _reach_unix_socket(timeout_s: float) -> None:
+    """Connect to a unix-socket engine first: the SDK leaks its socket when that fails."""
+    base_url = str(kwargs_from_env().get("base_url") or DEFAULT_UNIX_SOCKET)
+    scheme, _, path = base_url.partition("://")
+    if scheme not in ("unix", "http+unix"):
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(timeout_s)
+        try:
+            probe.connect(path)
+        except OSError as error:
+            raise EngineUnavailable(
+                f"no Docker engine reachable at {base_url}: {error.strerror or error}",
+                _CONNECT_HINT) from error
+
+
+def _api_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def _count_layer(event: dict[str, Any], layers: dict[str, bool],
+                 report: Callable[[int, int], None]) -> None:
+    layer, status = event.get("id"), str(event.get("status", ""))
+    if not layer or status.startswith(("Pulling from", "Digest", "Status")):
+        return
+    done = status in ("Pull complete", "Already exists")
+    if layers.get(layer) == done:
+        return
+    layers[layer] = done
+    if done:
+        report(sum(layers.values()), len(layers))
+
+
+def _guarded(stream: Iterator[bytes], path: str) -> Iterator[bytes]:
+    try:
+        yield from stream
+    except _ENGINE_ERRORS as error:
+        raise ContainerError(f"reading {path} failed: {_reason(error)}") from error
+
+
+def _reason(error: BaseException) -> str:
+    explanation = getattr(error, "explanation", None)
+    if explanation:
+        return str(explanation)
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:300]

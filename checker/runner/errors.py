@@ -1,0 +1,23 @@
+"""Failures inside the execution side that end one target's run, not the whole command.
+
+They become an ExecutionResult's `skipped` reason; only EngineUnavailable and ImageUnavailable
+(checker.errors) stop a whole run, and only with --require-exec.
+"""
+
+from __future__ import annotations
+
+
+class RunnerError(Exception):
+    """Execution of one target could not happen; the message is one line for the report."""
+
+
+class StageError(RunnerError):
+    """The artifact or a layer could not be unpacked for the container."""
+
+
+class ContainerError(RunnerError):
+    """The engine refused or lost the container (create, start, logs, stats)."""
+
+
+class Cancelled(RunnerError):
+    """The run was interrupted (SIGINT/SIGTERM) or stopped by --fail-fast."""

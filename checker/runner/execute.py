@@ -1,0 +1,194 @@
+"""`lambdacheck run`'s execution: plan each target, make its image present, run targets in
+parallel (one container each), and remove every container and temp dir however it ends."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+
+from checker.errors import EngineUnavailable, ImageUnavailable
+from checker.findings import TargetId
+from checker.options import ExecOptions, NetworkMode, PullPolicy, Target
+from checker.runner.docker import Engine
+from checker.runner.errors import ContainerError
+from checker.runner.invoker import Plan, run_target
+from checker.runner.result import ExecutionResult
+from checker.runner.session import Session, remove_leftovers
+from checker.runner.signals import deferred_interrupts, termination_interrupts
+from checker.runtime import HandlerStyle
+
+AL2_IMAGE_NOTE = (
+    "the Amazon Linux 2 emulator images carry libraries the AL2 ZIP runtime lacks "
+    "(aws/aws-lambda-base-images#112): a run here can pass where Lambda fails; for library "
+    "presence the static check is the authority"
+)
+_FAIL_FAST_SKIP = "not run: --fail-fast stopped after an earlier failure"
+EMULATION_NOTE = (
+    "ran under emulation on a {engine} engine: binaries for the engine's own architecture run "
+    "too, so execution cannot catch a wrong-architecture binary (the static check does)"
+)
+
+
+def _quiet(message: str) -> None:
+    del message
+
+
+def execute(targets: Sequence[Target], options: ExecOptions, *,
+            progress: Callable[[str], None] = _quiet) -> dict[TargetId, ExecutionResult]:
+    """Run every target's events in its emulator image; results in the targets' order.
+
+    Without a reachable engine every result is skipped with the reason, unless
+    options.require_exec (then EngineUnavailable). `progress` may be called from worker
+    threads.
+    """
+    try:
+        engine = Engine.connect()
+    except EngineUnavailable as error:
+        if options.require_exec:
+            raise
+        return {target.id: ExecutionResult(target.id, skipped=error.message) for target in targets}
+    try:
+        plans, results = _plan_all(engine, targets, options, progress)
+        results.update(_run_all(engine, plans, options, progress))
+    finally:
+        engine.close()
+    return {target.id: results[target.id] for target in targets}
+
+
+def engine_status() -> str | None:
+    """None when an engine answers, else the one-line reason."""
+    try:
+        Engine.connect().close()
+    except EngineUnavailable as error:
+        return error.message
+    return None
+
+
+def clean_leftovers() -> int:
+    """`lambdacheck clean`: remove what killed runs left (labelled containers, temp dirs)."""
+    engine = Engine.connect()
+    try:
+        return remove_leftovers(engine)
+    finally:
+        engine.close()
+
+
+def _plan_all(engine: Engine, targets: Sequence[Target], options: ExecOptions,
+              progress: Callable[[str], None]) -> tuple[list[Plan], dict[TargetId, ExecutionResult]]:
+    plans: list[Plan] = []
+    skipped: dict[TargetId, ExecutionResult] = {}
+    image_problems: dict[tuple[str, str], str | None] = {}
+    engine_arch = _engine_arch(engine) if targets else ""
+    network_problem = _network_problem(engine, options) if targets else None
+    if network_problem is not None and options.require_exec:
+        raise EngineUnavailable(network_problem)
+    for target in targets:
+        plan_or_reason = network_problem or _plan(target, options, engine_arch)
+        if isinstance(plan_or_reason, str):
+            skipped[target.id] = ExecutionResult(target.id, skipped=plan_or_reason)
+            continue
+        key = (plan_or_reason.image, target.arch)
+        if key not in image_problems:
+            image_problems[key] = _ensure_image(engine, *key, options, progress)
+        if image_problems[key] is not None:
+            skipped[target.id] = ExecutionResult(target.id, skipped=image_problems[key])
+        else:
+            plans.append(plan_or_reason)
+    return plans, skipped
+
+
+def _network_problem(engine: Engine, options: ExecOptions) -> str | None:
+    if options.network is not NetworkMode.BRIDGE:
+        return None
+    try:
+        if engine.has_bridge():
+            return None
+    except ContainerError as error:
+        return str(error)
+    return "the engine has no bridge network (dockerd --bridge=none): use --network host"
+
+
+def _engine_arch(engine: Engine) -> str:
+    try:
+        return engine.arch()
+    except ContainerError:
+        return ""
+
+
+def _plan(target: Target, options: ExecOptions, engine_arch: str) -> Plan | str:
+    platform = target.runtime.platform(target.arch)
+    if platform is None:
+        return f"{target.runtime.name} has no {target.arch} platform"
+    if target.runtime.handler_style is not HandlerStyle.CUSTOM and not target.handler:
+        return f"no handler for {target.runtime.name}: give --handler"
+    image = options.image or platform.image
+    if not image:
+        return f"no emulator image for {target.runtime.name} ({target.arch}): give --image"
+    notes = [AL2_IMAGE_NOTE] if target.runtime.os_id == "al2" else []
+    if engine_arch and engine_arch != target.arch:
+        notes.append(EMULATION_NOTE.format(engine=engine_arch))
+    return Plan(target, platform, image, tuple(notes))
+
+
+def _ensure_image(engine: Engine, image: str, arch: str, options: ExecOptions,
+                  progress: Callable[[str], None]) -> str | None:
+    """None when `image` is present for `arch` (pulled if the policy says so), else why not.
+    With --require-exec an unavailable image raises ImageUnavailable instead."""
+    try:
+        present = engine.image_arch(image)
+        if options.pull is PullPolicy.ALWAYS or (
+                present is None and options.pull is PullPolicy.MISSING):
+            engine.pull(image, _engine_platform(arch), progress)
+            present = engine.image_arch(image)
+        elif present is None:
+            raise ImageUnavailable(f"image {image} is not present and --pull is never",
+                                   "pull or build it, or allow --pull missing")
+    except ImageUnavailable as error:
+        if options.require_exec:
+            raise
+        return error.message
+    except ContainerError as error:
+        return str(error)
+    if present != arch:
+        return f"image {image} is for {present}, the target is {arch}"
+    return None
+
+
+def _engine_platform(arch: str) -> str:
+    return "linux/arm64" if arch == "arm64" else "linux/amd64"
+
+
+def _run_all(engine: Engine, plans: list[Plan], options: ExecOptions,
+             progress: Callable[[str], None]) -> dict[TargetId, ExecutionResult]:
+    results: dict[TargetId, ExecutionResult] = {}
+    if not plans:
+        return results
+    session = Session(engine)
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="lambdacheck")
+    try:
+        with termination_interrupts():
+            futures: dict[Future[ExecutionResult], Plan] = {
+                pool.submit(_run_unless_stopped, engine, session, plan, options, progress, stop):
+                    plan for plan in plans
+            }
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.target] = result
+                if options.fail_fast and any(not item.ok for item in result.invocations):
+                    stop.set()
+    finally:
+        with deferred_interrupts():
+            session.close()  # first: a dead container unblocks the worker waiting on it
+            pool.shutdown(wait=True, cancel_futures=True)
+            session.remove_dirs()
+    return results
+
+
+def _run_unless_stopped(engine: Engine, session: Session, plan: Plan, options: ExecOptions,
+                        progress: Callable[[str], None], stop: threading.Event,
+                        ) -> ExecutionResult:
+    if stop.is_set():
+        return ExecutionResult(plan.target.id, skipped=_FAIL_FAST_SKIP, notes=plan.notes)
+    return run_target(engine, session, plan, options.for_target(plan.target), progress)

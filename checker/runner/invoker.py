@@ -1,0 +1,220 @@
+"""Run one target: unpack it, start its container, send every event, classify each answer.
+
+One container serves all of a target's events (the first cold, the rest warm), one invoke at
+a time, as one Lambda execution environment does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker.findings import Invocation
+from checker.options import Event, ExecOptions, NetworkMode, Target
+from checker.runner import rie
+from checker.runner.docker import Engine
+from checker.runner.errors import Cancelled, ContainerError, RunnerError
+from checker.runner.logs import LogLine, invoke_finished, parse_docker_logs, read_invoke_log
+from checker.runner.memory import MemoryWatch
+from checker.runner.outcome import MemoryFacts, classify
+from checker.runner.result import ExecutionResult
+from checker.runner.session import Session
+from checker.runner.spec import (
+    RIE_CONTAINER_PORT,
+    Ports,
+    Staging,
+    build_spec,
+    timeout_seconds,
+)
+from checker.runner.unpack import make_root, unpack
+from checker.runtime import Platform
+
+READY_WITHIN_S = 15.0
+INIT_ALLOWANCE_S = 10.0  # Lambda allows init 10 s before the first invoke's own timeout
+LOG_SETTLE_S = 2.0  # how long the RIE's closing lines may lag behind its HTTP answer
+TAIL_LINES = 60
+TAIL_CHARS = 16_000
+RESPONSE_CHARS = 65_536
+_NS_PER_MS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A target that can run: its platform, the image to run it in, caveats known up front."""
+
+    target: Target
+    platform: Platform
+    image: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Running:
+    container_id: str
+    port: int
+    memory_bytes: int
+    memory: MemoryWatch
+
+
+def run_target(engine: Engine, session: Session, plan: Plan, options: ExecOptions,
+               progress: Callable[[str], None]) -> ExecutionResult:
+    """The target's invocations; on a failure of the engine or the staging, those done so far
+    and the reason the rest did not happen."""
+    target = plan.target
+    work: Path | None = None
+    running: _Running | None = None
+    notes = plan.notes
+    done: list[Invocation] = []
+    try:
+        work = session.temp_dir()
+        staging = _stage(target, work, session.cancel.is_set)
+        running, spec_notes = _start(engine, session, plan, options, staging)
+        notes += spec_notes
+        _send_events(engine, session, running, plan, options, progress, done)
+        return ExecutionResult(target.id, tuple(done), None, notes)
+    except RunnerError as error:
+        return ExecutionResult(target.id, tuple(done), str(error), notes)
+    finally:
+        if running is not None:
+            with contextlib.suppress(ContainerError):
+                session.release_container(running.container_id)
+        if work is not None:
+            session.release_dir(work)
+
+
+def _stage(target: Target, work: Path, cancelled: Callable[[], bool]) -> Staging:
+    staging = Staging(make_root(work / "task"), make_root(work / "opt"))
+    unpack(target.artifact, staging.task_dir, cancelled=cancelled)
+    for layer in target.layers:
+        unpack(layer, staging.opt_dir, cancelled=cancelled)
+    return staging
+
+
+def _start(engine: Engine, session: Session, plan: Plan, options: ExecOptions,
+           staging: Staging) -> tuple[_Running, tuple[str, ...]]:
+    """Start the container and wait for the RIE; one retry when a picked port was taken."""
+    for attempt in range(2):
+        running, notes, startup = _start_once(engine, session, plan, options, staging)
+        if running is not None:
+            return running, notes
+        if session.cancel.is_set():
+            raise Cancelled("interrupted")
+        if attempt == 0 and any("address already in use" in line for line in startup):
+            continue
+        last = startup[-1] if startup else f"no answer within {READY_WITHIN_S:g} s"
+        raise ContainerError(f"the emulator did not start: {last}")
+    raise ContainerError("the emulator did not start: its ports were taken twice")
+
+
+def _start_once(engine: Engine, session: Session, plan: Plan, options: ExecOptions,
+                staging: Staging) -> tuple[_Running | None, tuple[str, ...], list[str]]:
+    """The running container, or None and its log when the RIE never answered."""
+    spec, notes = build_spec(
+        plan.target, plan.platform, options, image=plan.image,
+        name=f"lambdacheck-{session.id[:8]}-{secrets.token_hex(3)}",
+        labels=session.labels(plan.target.id.label()), staging=staging,
+        ports=_pick_ports(options.network),
+    )
+    container_id = session.start(spec)
+    try:
+        port = _rie_port(engine, container_id, spec.command, options.network)
+        if rie.wait_ready(port, within_s=READY_WITHIN_S, cancelled=session.cancel.is_set,
+                          alive=lambda: engine.state(container_id).running):
+            watch = MemoryWatch(engine, container_id)
+            return _Running(container_id, port, spec.memory_bytes, watch), notes, []
+        startup = [line.text for line in parse_docker_logs(engine.logs(container_id))]
+    except BaseException:
+        session.release_container(container_id)
+        raise
+    session.release_container(container_id)
+    return None, notes, startup
+
+
+def _pick_ports(network: NetworkMode) -> Ports:
+    if network is NetworkMode.BRIDGE:
+        return Ports(rie=0)
+    with socket.socket() as first, socket.socket() as second:
+        first.bind(("127.0.0.1", 0))
+        second.bind(("127.0.0.1", 0))
+        return Ports(rie=first.getsockname()[1], runtime_api=second.getsockname()[1])
+
+
+def _rie_port(engine: Engine, container_id: str, command: tuple[str, ...],
+              network: NetworkMode) -> int:
+    if network is NetworkMode.BRIDGE:
+        return engine.published_port(container_id, RIE_CONTAINER_PORT)
+    address = command[command.index("--runtime-interface-emulator-address") + 1]
+    return int(address.rpartition(":")[2])
+
+
+def _send_events(engine: Engine, session: Session, running: _Running, plan: Plan,
+                 options: ExecOptions, progress: Callable[[str], None],
+                 invocations: list[Invocation]) -> None:
+    """Send the events in order, appending each Invocation as it completes."""
+    seen_ns = 0
+    for event in options.events:
+        if session.cancel.is_set():
+            raise Cancelled("interrupted")
+        invocation, seen_ns = _invoke(engine, running, event, options, seen_ns)
+        invocations.append(invocation)
+        progress(f"{plan.target.id.label()}: {event.name}: {invocation.outcome} "
+                 f"({invocation.duration_ms:.0f} ms)")
+        if options.fail_fast and not invocation.ok:
+            break
+
+
+def _invoke(engine: Engine, running: _Running, event: Event, options: ExecOptions,
+            seen_ns: int) -> tuple[Invocation, int]:
+    """Send one event; returns its Invocation and the timestamp of the last log line read."""
+    answer = rie.invoke(running.port, event.payload.encode(),
+                        timeout_seconds(options) + INIT_ALLOWANCE_S)
+    lines = _read_log(engine, running.container_id, seen_ns, settle=answer.status is not None)
+    log = read_invoke_log(lines)
+    state = engine.state(running.container_id)
+    memory = MemoryFacts(
+        limit_bytes=running.memory_bytes,
+        peak_bytes=running.memory.peak() if state.running else None,
+        oom_events=running.memory.new_oom_kills(_since(seen_ns, lines), _until(lines)),
+    )
+    verdict = classify(answer, log, memory, expect=event.expect, container_running=state.running)
+    invocation = Invocation(
+        event_name=event.name,
+        ok=verdict.ok,
+        duration_ms=log.duration_ms if log.duration_ms is not None else answer.elapsed_ms,
+        outcome=verdict.outcome,
+        message=verdict.message,
+        response=answer.text[:RESPONSE_CHARS],
+        output_tail="\n".join(log.output[-TAIL_LINES:])[-TAIL_CHARS:],
+        init_duration_ms=log.init_ms,
+        billed_duration_ms=log.billed_ms,
+        max_memory_mb=round(memory.peak_bytes / (1 << 20), 1) if memory.peak_bytes else None,
+    )
+    return invocation, lines[-1].ns if lines else seen_ns
+
+
+def _read_log(engine: Engine, container_id: str, seen_ns: int, *, settle: bool) -> list[LogLine]:
+    """The log lines after `seen_ns`, waiting (bounded) for the RIE's last line of the invoke."""
+    deadline = time.monotonic() + LOG_SETTLE_S
+    since_ns = max(seen_ns - _NS_PER_MS, 0) or None
+    while True:
+        lines = [line for line in parse_docker_logs(engine.logs(container_id, since_ns))
+                 if line.ns > seen_ns]
+        if not settle or invoke_finished(lines) or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.02)
+
+
+def _since(seen_ns: int, lines: list[LogLine]) -> int:
+    """Where this invoke began on the engine's clock: the previous invoke's last line."""
+    if seen_ns or not lines:
+        return seen_ns
+    return lines[0].ns - 1000 * _NS_PER_MS
+
+
+def _until(lines: list[LogLine]) -> int:
+    return lines[-1].ns + _NS_PER_MS if lines else 0

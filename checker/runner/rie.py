@@ -1,0 +1,91 @@
+"""Talk HTTP to the RIE on 127.0.0.1: wait until it listens, send one invoke at a time.
+
+No proxy is ever used (HTTP_PROXY must not capture loopback traffic). Readiness asks GET "/",
+which the RIE answers 404 without starting anything; GET or POST on the invoke path would run
+the function.
+"""
+
+from __future__ import annotations
+
+import http.client
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+READY_PATH = "/"
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_CLIENT_ERRORS = (OSError, http.client.HTTPException)
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """The RIE's answer, or why there was none (error; timed_out when the client gave up)."""
+
+    status: int | None
+    body: bytes
+    elapsed_ms: float
+    error: str | None = None
+    timed_out: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def _url(port: int, path: str) -> str:
+    return f"http://127.0.0.1:{port}{path}"
+
+
+def answers(port: int, timeout_s: float = 1.0) -> bool:
+    """Whether an HTTP server answers on the port (any status)."""
+    try:
+        with _OPENER.open(_url(port, READY_PATH), timeout=timeout_s):
+            return True
+    except urllib.error.HTTPError as error:
+        error.close()
+        return True
+    except _CLIENT_ERRORS:
+        return False
+
+
+def wait_ready(port: int, *, within_s: float, alive: Callable[[], bool],
+               cancelled: Callable[[], bool]) -> bool:
+    """Poll until the RIE answers; False when `within_s` passes or the container stopped."""
+    deadline = time.monotonic() + within_s
+    pause = 0.01
+    while time.monotonic() < deadline and not cancelled():
+        if answers(port):
+            return True
+        if not alive():
+            return False
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
+    return False
+
+
+def invoke(port: int, payload: bytes, timeout_s: float) -> HttpAnswer:
+    """POST one event; HTTP errors (the RIE's 502 for a dead runtime) are answers too."""
+    request = urllib.request.Request(
+        _url(port, INVOKE_PATH), data=payload, method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    started = time.monotonic()
+    try:
+        with _OPENER.open(request, timeout=timeout_s) as response:
+            return HttpAnswer(response.status, response.read(), _since(started))
+    except urllib.error.HTTPError as error:
+        with error:
+            return HttpAnswer(error.code, error.read(), _since(started))
+    except _CLIENT_ERRORS as error:
+        reason = getattr(error, "reason", None) or error
+        if isinstance(reason, TimeoutError):
+            return HttpAnswer(None, b"", _since(started), f"no answer within {timeout_s:g} s",
+                              timed_out=True)
+        return HttpAnswer(None, b"", _since(started), f"{type(reason).__name__}: {reason}")
+
+
+def _since(started: float) -> float:
+    return (time.monotonic() - started) * 1000

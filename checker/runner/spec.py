@@ -1,0 +1,193 @@
+"""The container one target runs in, as plain data: Lambda's sandbox and environment.
+
+Pure: a Target, its Platform and the ExecOptions in, a ContainerSpec out. runner/docker.py turns
+the spec into engine calls. The RIE makes nothing read-only or non-root (its issue #140), so
+the spec does: uid 993:990, read-only root, a tmpfs /tmp, a memory limit without swap, no
+capabilities, no privilege gain, Lambda's process and file-descriptor limits.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from checker.options import ExecOptions, NetworkMode, Target
+from checker.runtime import HandlerStyle, Platform
+
+RIE_BINARY = "/usr/local/bin/aws-lambda-rie"
+RUNTIME_BOOTSTRAP = "/var/runtime/bootstrap"
+TASK_ROOT = "/var/task"
+OPT_ROOT = "/opt"
+FUNCTION_USER = "993:990"  # what Lambda runs functions as (sbx_user1051)
+RIE_CONTAINER_PORT = 8080  # bridge network: the RIE's port inside the container
+PIDS_LIMIT = 1024  # Lambda's quota: 1,024 processes/threads
+NOFILE_LIMIT = 1024  # Lambda's quota: 1,024 file descriptors
+DEFAULT_PATH = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+DEFAULT_LD_LIBRARY_PATH = (
+    "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
+)
+DUMMY_CREDENTIALS = (  # AWS's documented example keys: obviously not real, accepted by SDKs
+    ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+    ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ("AWS_SESSION_TOKEN", "lambdacheck-dummy-session-token"),
+)
+# Lambda refuses a function configuration that sets any of these.
+RESERVED_VARIABLES = frozenset({
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+})
+# Read by the RIE, not by Lambda: set from the options, never from --env.
+EMULATOR_VARIABLES = frozenset({"AWS_LAMBDA_FUNCTION_TIMEOUT"})
+DEFAULT_REGION = "us-east-1"
+_ENGINE_PLATFORMS = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Host-side ports on 127.0.0.1. runtime_api is set on the host network only (on a bridge
+    the runtime API stays inside the container's own loopback)."""
+
+    rie: int
+    runtime_api: int | None = None
+
+
+@dataclass(frozen=True)
+class Bind:
+    source: Path
+    target: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    image: str
+    name: str
+    entrypoint: tuple[str, ...]
+    command: tuple[str, ...]
+    environment: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+    binds: tuple[Bind, ...]
+    network: NetworkMode
+    publish_port: int | None  # bridge: the container port to publish on 127.0.0.1:<random>
+    memory_bytes: int
+    tmpfs: tuple[tuple[str, str], ...]
+    platform: str | None
+    user: str = FUNCTION_USER
+    working_dir: str = TASK_ROOT
+    read_only: bool = True
+    pids_limit: int = PIDS_LIMIT
+    nofile: int = NOFILE_LIMIT
+
+
+@dataclass(frozen=True)
+class Staging:
+    """Where the unpacked function and layers are on the host."""
+
+    task_dir: Path
+    opt_dir: Path
+
+
+def function_name(target: Target) -> str:
+    """A valid Lambda function name (letters, digits, - and _, at most 64) for the target."""
+    base = target.name or Path(str(target.artifact)).name.rsplit(".", 1)[0]
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", base).strip("-") or "function"
+    return cleaned[:64]
+
+
+def timeout_seconds(options: ExecOptions) -> int:
+    """Lambda timeouts are whole seconds; the RIE reads an integer too."""
+    return max(1, math.ceil(options.timeout_s))
+
+
+def lambda_environment(target: Target, platform: Platform, options: ExecOptions,
+                       ) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The environment Lambda gives the function, then --env on top; and notes on overrides."""
+    name = function_name(target)
+    today = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+    env = {
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(options.memory_mb),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout_seconds(options)),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"{today}/[$LATEST]{secrets.token_hex(16)}",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_REGION": DEFAULT_REGION,
+        "AWS_DEFAULT_REGION": DEFAULT_REGION,
+        "LAMBDA_TASK_ROOT": TASK_ROOT,
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "TZ": ":UTC",
+        "LANG": "en_US.UTF-8",
+        "PATH": DEFAULT_PATH,
+        "LD_LIBRARY_PATH": ":".join(platform.ld_library_path) or DEFAULT_LD_LIBRARY_PATH,
+        **dict(DUMMY_CREDENTIALS),
+    }
+    if target.runtime.handler_style is not HandlerStyle.CUSTOM:
+        env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{target.runtime.name}"
+    if target.handler:
+        env["_HANDLER"] = target.handler
+    notes = []
+    if timeout_seconds(options) != options.timeout_s:
+        notes.append(f"timeout {options.timeout_s:g} s rounded up to {timeout_seconds(options)} s "
+                     "(Lambda counts whole seconds)")
+    for key, value in options.env:
+        if key in EMULATOR_VARIABLES:
+            notes.append(f"--env {key} ignored: the timeout comes from --timeout")
+            continue
+        if key in RESERVED_VARIABLES:
+            notes.append(f"--env {key} overrides a variable Lambda reserves; "
+                         "a deployment that sets it is rejected")
+        env[key] = value
+    return env, tuple(notes)
+
+
+def rie_command(target: Target, options: ExecOptions, ports: Ports) -> tuple[str, ...]:
+    """The RIE's arguments: where it listens, then the bootstrap for managed runtimes.
+
+    A custom runtime gets none: the RIE looks for /var/task/bootstrap, then /opt/bootstrap,
+    as Lambda does. A managed runtime starts the image's /var/runtime/bootstrap with _HANDLER
+    set, which is what the official images' /lambda-entrypoint.sh does under the RIE.
+    """
+    if options.network is NetworkMode.HOST:
+        command: tuple[str, ...] = (
+            "--runtime-interface-emulator-address", f"127.0.0.1:{ports.rie}",
+            "--runtime-api-address", f"127.0.0.1:{ports.runtime_api}",
+        )
+    else:
+        command = ("--runtime-interface-emulator-address", f"0.0.0.0:{RIE_CONTAINER_PORT}")
+    if target.runtime.handler_style is HandlerStyle.CUSTOM:
+        return command
+    return (*command, RUNTIME_BOOTSTRAP)
+
+
+def build_spec(target: Target, platform: Platform, options: ExecOptions, *, image: str,
+               name: str, labels: dict[str, str], staging: Staging, ports: Ports,
+               ) -> tuple[ContainerSpec, tuple[str, ...]]:
+    """The container for `target`, and notes on what the options changed (reserved --env)."""
+    env, notes = lambda_environment(target, platform, options)
+    binds = [Bind(staging.task_dir, TASK_ROOT), Bind(staging.opt_dir, OPT_ROOT)]
+    if options.rie_path is not None:
+        binds.append(Bind(options.rie_path.resolve(), RIE_BINARY))
+    bridge = options.network is NetworkMode.BRIDGE
+    spec = ContainerSpec(
+        image=image,
+        name=name,
+        entrypoint=(RIE_BINARY,),
+        command=rie_command(target, options, ports),
+        environment=tuple(sorted(env.items())),
+        labels=tuple(sorted(labels.items())),
+        binds=tuple(binds),
+        network=options.network,
+        publish_port=RIE_CONTAINER_PORT if bridge else None,
+        memory_bytes=options.memory_mb * 1024 * 1024,
+        tmpfs=(("/tmp", f"rw,exec,nosuid,nodev,size={options.ephemeral_mb}m,mode=1777"),),
+        platform=_ENGINE_PLATFORMS.get(target.arch),
+    )
+    return spec, notes
