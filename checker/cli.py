@@ -240,7 +240,7 @@ class _Done(Exception):
 
 def _finish(check_plan: CheckPlan) -> None:
     result = run_plan(check_plan, progress=progress_line)
-    artifacts = {t.id: t.artifact for t in check_plan.targets}
+    artifacts = {t.id: t.artifact for t in check_plan.targets if isinstance(t.artifact, Path)}
     raise _Done(emit(result, check_plan.report, artifacts))
 
 

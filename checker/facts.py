@@ -126,6 +126,7 @@ class Anomaly:
 class ArtifactRole(enum.Enum):
     FUNCTION = "function"  # unpacked to /var/task
     LAYER = "layer"  # unpacked to /opt
+    IMAGE = "image"  # a container image's whole root filesystem (paths relative to /)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,9 @@ class ArtifactFacts:
 
     @property
     def mount(self) -> str:
-        return "/var/task" if self.role is ArtifactRole.FUNCTION else "/opt"
+        """Where the artifact's paths start on Lambda ("" for an image: its paths are from /)."""
+        return {ArtifactRole.FUNCTION: "/var/task", ArtifactRole.LAYER: "/opt",
+                ArtifactRole.IMAGE: ""}[self.role]
 
     def by_path(self) -> dict[str, FileFacts]:
         return {f.path: f for f in self.files}

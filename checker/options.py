@@ -20,6 +20,33 @@ class OutputFormat(enum.Enum):
     JSON = "json"
 
 
+IMAGE_TRANSPORTS = ("docker-daemon", "docker-archive", "oci-archive")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A container-image function, named the way skopeo and podman name transports.
+
+    docker-daemon:NAME[:TAG]  an image in the local engine
+    docker-archive:PATH       a `docker save` tarball
+    oci-archive:PATH          an OCI image layout tarball
+    """
+
+    transport: str
+    reference: str
+
+    def __str__(self) -> str:
+        return f"{self.transport}:{self.reference}"
+
+    @classmethod
+    def parse(cls, text: str) -> ImageRef | None:
+        """The ImageRef `text` names, or None when it names no image transport (a path)."""
+        transport, sep, reference = text.partition(":")
+        if sep and transport in IMAGE_TRANSPORTS and reference:
+            return cls(transport, reference)
+        return None
+
+
 @dataclass(frozen=True)
 class Event:
     """One event to send: a name for the report, the JSON text, and what the answer must hold."""
@@ -37,8 +64,8 @@ class Target:
     None means "use the run's ExecOptions" (see ExecOptions.for_target).
     """
 
-    artifact: Path
-    runtime: Runtime
+    artifact: Path | ImageRef
+    runtime: Runtime  # for an image: the image's own runtime, described from its filesystem
     arch: str
     handler: str | None = None
     layers: tuple[Path, ...] = ()

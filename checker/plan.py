@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 
 from checker.errors import UsageError
 from checker.findings import TargetId
+from checker.options import ImageRef
 
 _SHARD_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -26,7 +27,7 @@ class PlannedTarget(Protocol):
     def id(self) -> TargetId: ...
 
     @property
-    def artifact(self) -> Path: ...
+    def artifact(self) -> Path | ImageRef: ...
 
     @property
     def name(self) -> str | None: ...
@@ -92,7 +93,8 @@ def matrix_document(targets: Sequence[PlannedTarget],
 
 
 def _target_entry(target: PlannedTarget, k: int, count: int) -> dict[str, str]:
-    name = target.name or target.artifact.name
+    artifact = target.artifact
+    name = target.name or (artifact.name if isinstance(artifact, Path) else artifact.reference)
     return {
         "id": "-".join(_slug(part) for part in (name, target.id.runtime, target.id.arch)),
         "name": name,

@@ -12,12 +12,12 @@ from checker.artifact import scan_artifact
 from checker.errors import UsageError
 from checker.facts import ArtifactFacts, ArtifactRole
 from checker.findings import CheckResult, TargetResult
-from checker.options import Target
+from checker.options import ImageRef, Target
 from checker.rules import ALL_RULES, NotApplicable, Rule, RuleContext
 from checker.rules.handler import handler_texts
 from checker.rules.view import FileView
 
-ScanKey = tuple[Path, ArtifactRole]
+ScanKey = tuple[Path | ImageRef, ArtifactRole]
 
 
 class TextWanted:
@@ -61,6 +61,8 @@ def scan_all(targets: Sequence[Target], *, jobs: int | None = None) -> dict[Scan
 
 def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int) -> ArtifactFacts:
     path, role = key
+    if isinstance(path, ImageRef):
+        raise UsageError(f"{path}: container images are not checked yet")
     return scan_artifact(path, role, want_text=want_text, name=str(path), workers=workers)
 
 

@@ -89,6 +89,8 @@ def run_target(engine: Engine, session: Session, plan: Plan, options: ExecOption
 
 def _stage(target: Target, work: Path, cancelled: Callable[[], bool]) -> Staging:
     staging = Staging(make_root(work / "task"), make_root(work / "opt"))
+    if not isinstance(target.artifact, Path):
+        raise TypeError(f"{target.artifact} is an image; it is not unpacked")
     unpack(target.artifact, staging.task_dir, cancelled=cancelled)
     for layer in target.layers:
         unpack(layer, staging.opt_dir, cancelled=cancelled)
