@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -26,6 +26,7 @@ from checker.runtime import (
     ARCHES,
     AbsentLibrary,
     Catalog,
+    Limit,
     Confidence,
     HandlerStyle,
     Platform,
@@ -107,12 +108,17 @@ def _is_str(value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _is_bool(value: Any) -> bool:
     return isinstance(value, bool)
 
 
 _SIMPLE: dict[str, tuple[Callable[[Any], bool], str]] = {
     "str": (_is_str, "a string"), "bool": (_is_bool, "true or false"),
+    "int": (_is_int, "an integer"),
     "date": (_is_date, "a date like 2028-10-31"), "strs": (_is_strs, "a list of strings"),
     "strmap": (_is_strmap, "a table of strings"),
 }
@@ -142,8 +148,9 @@ _RUNTIME = {"os": _REQ_S, "family": _REQ_S, "language_version": _S, "handler_sty
             "confidence": _S, "deprecation": _Key("table", spec=_DEPRECATION),
             "libraries": _Key("tables", spec=_LIB), "executables": _STRS, "notes": _STRS}
 _SOURCE = {"title": _REQ_S, "url": _S, "retrieved": _S}
+_LIMIT = {"value": _Key("int", True), "unit": _REQ_S, "text": _REQ_S, "sources": _REQ_STRS}
 _DOCUMENT = {"sources": _Key("tablemap", spec=_SOURCE), "os": _Key("tablemap", spec=_OS),
-             "runtime": _Key("tablemap", spec=_RUNTIME)}
+             "runtime": _Key("tablemap", spec=_RUNTIME), "limits": _Key("tablemap", spec=_LIMIT)}
 
 
 def _check_table(table: Raw, spec: Mapping[str, _Key], where: _Where) -> None:
@@ -254,6 +261,7 @@ class _Merged:
     sources: dict[str, _Entry]
     oses: dict[str, _Entry]
     runtimes: dict[str, _Entry]
+    limits: dict[str, _Entry] = field(default_factory=dict)
 
     def add(self, document: Raw, label: str, origin: str) -> None:
         top = _Where(label)
@@ -261,7 +269,8 @@ class _Merged:
         if not document:
             raise top.error("defines no sources, os or runtime", FORMAT_HINT)
         for section, table, kind in (("sources", self.sources, "source"),
-                                     ("os", self.oses, "os"), ("runtime", self.runtimes, "")):
+                                     ("os", self.oses, "os"), ("runtime", self.runtimes, ""),
+                                     ("limits", self.limits, "limit")):
             for name, raw in document.get(section, {}).items():
                 entry = _Entry(raw, top.key(section).key(name), origin)
                 self._put(table, name, entry, kind)
@@ -536,8 +545,13 @@ def load_catalog(extra_files: Sequence[Path] = (), *, today: date | None = None)
     when = today or date.today()
     runtimes = {name: _runtime(name, entry, oses, when, sources)
                 for name, entry in sorted(merged.runtimes.items())}
+    limits = {name: Limit(name=name, value=entry.raw["value"], unit=entry.raw["unit"],
+                          text=entry.raw["text"],
+                          sources=sources.cite(entry.raw["sources"], entry.where.key("sources")))
+              for name, entry in merged.limits.items()}
     return Catalog(
         runtimes=MappingProxyType(runtimes),
+        limits=MappingProxyType(limits),
         sources=MappingProxyType({
             k: Source(k, raw["title"], raw.get("url", ""), raw.get("retrieved", ""))
             for k, raw in sources.known.items()}),

@@ -81,7 +81,8 @@ def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [], 
                           shard=shard)
     selected = select(selection, Path.cwd())
     report = _report(fmt, junit, fail_on_, sarif, summary, selected)
-    _finish(CheckPlan(targets=selected.targets, report=report, notes=selected.notes))
+    _finish(CheckPlan(targets=selected.targets, report=report, notes=selected.notes,
+                      limits=selected.catalog.limits))
 
 
 @app.command()
@@ -101,6 +102,8 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
                                                    "Lambda).", min=128, max=10240)] = None,
         timeout: Annotated[float | None, typer.Option(help="Invocation timeout in seconds "
                                                       "(default 3).", min=1, max=900)] = None,
+        ephemeral_storage: Annotated[int, typer.Option(help="/tmp size in MB (default 512, "
+                                                       "as on Lambda).")] = 512,
         image: Annotated[str | None, typer.Option(help="Emulator image to use instead of "
                                                   "the catalog's.")] = None,
         pull: Annotated[PullPolicy, typer.Option(help="When to pull the image.")]
@@ -124,7 +127,8 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         raise UsageError(f"--rie {rie}: no such file")
     execute = ExecOptions(
         events=load_events(event, expect), env=parse_env(env, env_file),
-        memory_mb=memory or 128, timeout_s=timeout or 3.0, image=image, pull=pull,
+        memory_mb=memory or 128, timeout_s=timeout or 3.0, ephemeral_mb=ephemeral_storage,
+        image=image, pull=pull,
         network=network, jobs=jobs, rie_path=rie, require_exec=require_exec,
         fail_fast=fail_fast)
     if event or expect is not None:  # command-line events replace configured ones
@@ -132,6 +136,7 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
             dataclasses.replace(t, events=None) for t in selected.targets))
     report = _report(fmt, junit, fail_on_, sarif, summary, selected)
     _finish(CheckPlan(targets=selected.targets, report=report, execute=execute,
+                      limits=selected.catalog.limits,
                       notes=selected.notes))
 
 

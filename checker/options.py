@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.findings import Severity, TargetId
-from checker.runtime import Runtime
+from checker.runtime import Limit, Runtime
 
 
 class OutputFormat(enum.Enum):
@@ -141,3 +142,4 @@ class CheckPlan:
     report: ReportOptions = field(default_factory=ReportOptions)
     execute: ExecOptions | None = None  # None for `check`
     notes: tuple[str, ...] = ()  # e.g. template functions that could not be checked
+    limits: Mapping[str, Limit] = field(default_factory=dict)  # Lambda's quotas (catalog)

@@ -15,7 +15,8 @@ Progress = Callable[[str], None]
 
 
 def run_plan(plan: CheckPlan, *, progress: Progress, today: date | None = None) -> RunResult:
-    static_results = check_targets(plan.targets, today=today)
+    static_results = check_targets(plan.targets, today=today, execute=plan.execute,
+                                   limits=plan.limits)
     results = static_results
     if plan.execute is not None:
         results = _execute(plan.targets, static_results, plan.execute, plan, progress)

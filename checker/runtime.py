@@ -149,9 +149,21 @@ class Runtime:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """A Lambda quota ("memory_mb_max" = 10240 MB), with its sources."""
+
+    name: str
+    value: int
+    unit: str
+    text: str  # how AWS words it
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Catalog:
     runtimes: Mapping[str, Runtime]
     sources: Mapping[str, Source]
+    limits: Mapping[str, Limit] = field(default_factory=lambda: MappingProxyType({}))
 
     def get(self, name: str) -> Runtime | None:
         return self.runtimes.get(name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -12,7 +12,8 @@ from checker.artifact import scan_artifact
 from checker.errors import UsageError
 from checker.facts import ArtifactFacts, ArtifactRole
 from checker.findings import CheckResult, TargetResult
-from checker.options import ImageRef, Target
+from checker.options import ExecOptions, ImageRef, Target
+from checker.runtime import Limit
 from checker.rules import ALL_RULES, NotApplicable, Rule, RuleContext
 from checker.rules.handler import handler_texts
 from checker.rules.view import FileView
@@ -36,10 +37,14 @@ class TextWanted:
 
 
 def check_targets(targets: Sequence[Target], *, today: date | None = None,
-                  jobs: int | None = None) -> tuple[TargetResult, ...]:
+                  jobs: int | None = None, execute: ExecOptions | None = None,
+                  limits: Mapping[str, Limit] | None = None) -> tuple[TargetResult, ...]:
+    """Static results per target. `execute` (for `run`) supplies memory/timeout/env for the
+    limits rule; `limits` are the catalog's quotas (the rules fall back to Lambda's defaults)."""
     scans = scan_all(targets, jobs=jobs)
     day = today or date.today()
-    return tuple(check_target(t, scans, day) for t in targets)
+    base = execute or ExecOptions()
+    return tuple(check_target(t, scans, day, base.for_target(t), limits or {}) for t in targets)
 
 
 def scan_all(targets: Sequence[Target], *, jobs: int | None = None) -> dict[ScanKey, ArtifactFacts]:
@@ -66,7 +71,8 @@ def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int) -> Artif
     return scan_artifact(path, role, want_text=want_text, name=str(path), workers=workers)
 
 
-def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts], today: date) -> TargetResult:
+def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts], today: date,
+                 settings: ExecOptions, limits: Mapping[str, Limit]) -> TargetResult:
     platform = target.runtime.platform(target.arch)
     if platform is None:
         raise UsageError(
@@ -77,7 +83,7 @@ def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts], today: dat
     ctx = RuleContext(
         target=target.id, runtime=target.runtime, platform=platform, arch=target.arch,
         handler=target.handler, function=function, layers=layers, today=today,
-        view=FileView(function, layers),
+        view=FileView(function, layers), settings=settings, limits=limits,
     )
     return TargetResult(target=target.id, checks=tuple(run_rule(rule, ctx) for rule in ALL_RULES))
 

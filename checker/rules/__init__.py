@@ -5,8 +5,10 @@ from __future__ import annotations
 from checker.rules.architecture import ArchitectureRule
 from checker.rules.archive import ArchiveRule
 from checker.rules.base import NotApplicable, Rule, RuleContext
+from checker.rules.extensions import ExtensionsRule
 from checker.rules.handler import HandlerRule
 from checker.rules.libc import LibcRule
+from checker.rules.limits import LimitsRule
 from checker.rules.native_format import NativeFormatRule
 from checker.rules.needed import NeededLibrariesRule
 from checker.rules.permissions import PermissionsRule
@@ -17,7 +19,9 @@ from checker.rules.symbols import SymbolVersionsRule
 ALL_RULES: tuple[Rule, ...] = (
     ArchiveRule(),
     QuotasRule(),
+    LimitsRule(),
     HandlerRule(),
+    ExtensionsRule(),
     PermissionsRule(),
     ArchitectureRule(),
     LibcRule(),

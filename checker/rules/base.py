@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from checker.facts import ArtifactFacts, ElfFacts, FileFacts
 from checker.findings import Finding, TargetId
-from checker.runtime import Platform, Runtime
+from checker.options import ExecOptions
+from checker.runtime import Limit, Platform, Runtime
 
 if TYPE_CHECKING:
     from checker.rules.view import FileView
@@ -45,6 +46,16 @@ class RuleContext:
     layers: tuple[ArtifactFacts, ...]
     today: date
     view: FileView
+    settings: ExecOptions  # memory, timeout, ephemeral storage, env: the run's or the target's
+    limits: Mapping[str, Limit]  # Lambda's quotas from the catalog
+
+    def limit(self, name: str, default: int) -> int:
+        found = self.limits.get(name)
+        return found.value if found is not None else default
+
+    def limit_sources(self, *names: str) -> str:
+        ids = sorted({s for n in names if n in self.limits for s in self.limits[n].sources})
+        return f" [{', '.join(ids)}]" if ids else ""
 
     def artifacts(self) -> tuple[ArtifactFacts, ...]:
         return (self.function, *self.layers)

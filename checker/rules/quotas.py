@@ -21,30 +21,36 @@ class QuotasRule:
     summary = "Package sizes and layer count are within Lambda's quotas"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        direct_upload = ctx.limit("zip_direct_upload_bytes", DIRECT_UPLOAD_BYTES)
+        unzipped = ctx.limit("unzipped_bytes", UNZIPPED_BYTES)
+        max_layers = ctx.limit("layers_max", MAX_LAYERS)
         archive = ctx.function.archive_size
-        if archive is not None and archive > DIRECT_UPLOAD_BYTES:
+        if archive is not None and archive > direct_upload:
             yield Finding(
                 rule=self.id, severity=Severity.WARNING, path="",
                 message=f"the ZIP is {_mb(archive)} ({archive:,} bytes), over the "
-                        f"{DIRECT_UPLOAD_BYTES:,}-byte limit for direct upload",
+                        f"{direct_upload:,}-byte limit for direct upload"
+                        f"{ctx.limit_sources('zip_direct_upload_bytes')}",
                 hint="upload it through S3 (that limit does not apply), or trim it",
                 subject=f"{archive} bytes",
             )
         total = sum(a.unpacked_size for a in ctx.artifacts())
-        if total > UNZIPPED_BYTES:
+        if total > unzipped:
             parts = ", ".join(f"{a.name}: {_mb(a.unpacked_size)}" for a in ctx.artifacts())
             yield Finding(
                 rule=self.id, severity=Severity.ERROR, path="",
                 message=f"unzipped size {_mb(total)} ({total:,} bytes) is over Lambda's "
-                        f"{UNZIPPED_BYTES:,}-byte limit for the function and its layers",
+                        f"{unzipped:,}-byte limit for the function and its layers"
+                        f"{ctx.limit_sources('unzipped_bytes')}",
                 hint="remove tests, docs, caches and unused packages, strip binaries, "
                      "or deploy as a container image (up to 10 GB)",
                 subject=f"{total} bytes", details=(parts,),
             )
-        if len(ctx.layers) > MAX_LAYERS:
+        if len(ctx.layers) > max_layers:
             yield Finding(
                 rule=self.id, severity=Severity.ERROR, path="",
-                message=f"{len(ctx.layers)} layers; a function can use at most {MAX_LAYERS}",
+                message=f"{len(ctx.layers)} layers; a function can use at most {max_layers}"
+                        f"{ctx.limit_sources('layers_max')}",
                 hint="merge layers",
                 subject=f"{len(ctx.layers)} layers",
             )

@@ -1,0 +1,49 @@
+"""The function's settings against Lambda's quotas: memory, timeout, ephemeral storage and the
+environment's total size (AWS counts keys and values; 4 KB for all of them together)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checker.findings import Finding, Severity
+from checker.rules.base import RuleContext
+
+
+def env_size(env: tuple[tuple[str, str], ...]) -> int:
+    return sum(len(key.encode()) + len(value.encode()) for key, value in env)
+
+
+class LimitsRule:
+    id = "limits"
+    summary = "Memory, timeout, ephemeral storage and environment size are within Lambda's quotas"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        settings = ctx.settings
+        yield from self._range(ctx, "memory", settings.memory_mb, "memory_mb", (128, 10240), "MB")
+        yield from self._range(ctx, "timeout", settings.timeout_s, "timeout_s", (1, 900), "s")
+        yield from self._range(ctx, "ephemeral storage", settings.ephemeral_mb, "ephemeral_mb",
+                               (512, 10240), "MB")
+        size = env_size(settings.env)
+        most = ctx.limit("env_bytes_max", 4096)
+        if size > most:
+            largest = max(settings.env, key=lambda kv: len(kv[0]) + len(kv[1]))[0]
+            yield Finding(
+                rule=self.id, severity=Severity.ERROR, path="",
+                message=f"environment variables take {size:,} bytes; Lambda allows {most:,} in "
+                        f"total{ctx.limit_sources('env_bytes_max')}: the deployment is rejected",
+                hint=f"move large values (the largest is {largest}) to SSM Parameter Store, "
+                     "Secrets Manager or a file in the package",
+                subject=f"{size} bytes")
+
+    def _range(self, ctx: RuleContext, what: str, value: float, key: str,
+               defaults: tuple[int, int], unit: str) -> Iterator[Finding]:
+        low = ctx.limit(f"{key}_min", defaults[0])
+        high = ctx.limit(f"{key}_max", defaults[1])
+        if low <= value <= high:
+            return
+        yield Finding(
+            rule=self.id, severity=Severity.ERROR, path="",
+            message=f"{what} {value:g} {unit} is outside Lambda's {low:,}–{high:,} {unit}"
+                    f"{ctx.limit_sources(f'{key}_min', f'{key}_max')}: the deployment is rejected",
+            hint=f"set {what} between {low:,} and {high:,} {unit}",
+            subject=f"{value:g} {unit}")
