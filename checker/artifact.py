@@ -25,18 +25,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from checker.elf import ElfError, read_elf
 from checker.errors import InputError
 from checker.facts import (
     Anomaly,
     AnomalyKind,
     ArtifactFacts,
     ArtifactRole,
-    ElfFacts,
     FileFacts,
-    FileFormat,
     MemberKind,
 )
+from checker.sniff import Content, analyse, describe_start, with_content
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -51,11 +49,6 @@ DEFAULT_FILE_MODE = 0o644
 DEFAULT_DIR_MODE = 0o755
 
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-_KNOWN_MAGICS = (
-    (b"\x1f\x8b", "a gzip file"), (b"BZh", "a bzip2 file"), (b"\xfd7zXZ\x00", "an xz file"),
-    (b"\x28\xb5\x2f\xfd", "a zstd file"), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"), (b"\x7fELF", "an ELF binary"), (b"%PDF", "a PDF"),
-)
 _CENTRAL_DIRECTORY_ERRORS = (
     zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error,
     NotImplementedError, OverflowError, IndexError, KeyError,
@@ -64,21 +57,6 @@ _MEMBER_ERRORS = (
     zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError,
     NotImplementedError, RuntimeError, struct.error, OverflowError,
 )
-_MACHO_THIN = {
-    b"\xfe\xed\xfa\xce": (">", "32-bit"), b"\xce\xfa\xed\xfe": ("<", "32-bit"),
-    b"\xfe\xed\xfa\xcf": (">", "64-bit"), b"\xcf\xfa\xed\xfe": ("<", "64-bit"),
-}
-_MACHO_FAT = {b"\xca\xfe\xba\xbe": 20, b"\xca\xfe\xba\xbf": 32}  # magic -> fat_arch size
-_MACHO_MAX_FAT_ARCHS = 30  # a Java class file has its version (>= 45) where nfat_arch is
-_MACHO_CPUS = {
-    7: "i386", 0x01000007: "x86_64", 12: "arm", 0x0100000C: "arm64", 0x0200000C: "arm64_32",
-    18: "ppc", 0x01000012: "ppc64",
-}
-_MACHO_FILETYPES = {1: "object", 2: "executable", 6: "dylib", 8: "bundle"}
-_PE_MACHINES = {
-    0x14C: "x86", 0x8664: "x86-64", 0xAA64: "arm64", 0x1C4: "arm", 0x200: "ia64",
-}
-_PE_DLL = 0x2000
 _DOS_DIRECTORY = 0x10
 _UNIX = 3  # ZipInfo.create_system of archives made on Unix
 
@@ -169,26 +147,6 @@ class _Scan:
         )
 
 
-@dataclass(frozen=True)
-class _Content:
-    """What the bytes of a regular file say about it."""
-
-    format: FileFormat = FileFormat.OTHER
-    shebang: str | None = None
-    shebang_crlf: bool = False
-    native_detail: str | None = None
-    elf: ElfFacts | None = None
-    elf_error: str | None = None
-
-
-def _with_content(facts: FileFacts, content: _Content) -> FileFacts:
-    return replace(
-        facts, format=content.format, shebang=content.shebang,
-        shebang_crlf=content.shebang_crlf, native_detail=content.native_detail,
-        elf=content.elf, elf_error=content.elf_error,
-    )
-
-
 # --- input checks -------------------------------------------------------------------------
 
 
@@ -214,18 +172,8 @@ def _require_zip(path: Path, label: str) -> None:
     except OSError as exc:
         raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
     if start[:4] not in _ZIP_MAGICS:
-        raise InputError(f"{label} is not a ZIP file ({_describe_start(start)})",
+        raise InputError(f"{label} is not a ZIP file ({describe_start(start)})",
                          hint="Lambda takes a .zip archive; lambdacheck also reads a directory")
-
-
-def _describe_start(start: bytes) -> str:
-    if not start:
-        return "it is empty"
-    kind = next((what for magic, what in _KNOWN_MAGICS if start.startswith(magic)), None)
-    if kind is None and start[257:262] == b"ustar":
-        kind = "a tar archive"
-    shown = f"starts with {start[:4].hex(' ')}"
-    return f"{shown}: {kind}" if kind else shown
 
 
 def _open_zip(path: Path, label: str) -> zipfile.ZipFile:
@@ -420,7 +368,7 @@ def _read_member(
         if facts.kind is MemberKind.SYMLINK:
             facts = _read_symlink(stream, facts, scan)
         else:
-            facts = _with_content(facts, _read_file(stream, facts, scan))
+            facts = with_content(facts, _read_file(stream, facts, scan))
         stream.drain()
     if stream.error is not None:
         scan.flag(AnomalyKind.CORRUPT, facts.path, f"{facts.path} is damaged: {stream.error}")
@@ -440,14 +388,14 @@ def _read_symlink(stream: _MemberStream, facts: FileFacts, scan: _Scan) -> FileF
     return replace(facts, link_target=text)
 
 
-def _read_file(stream: _MemberStream, facts: FileFacts, scan: _Scan) -> _Content:
+def _read_file(stream: _MemberStream, facts: FileFacts, scan: _Scan) -> Content:
     if scan.wants_text(facts.path, facts.size):
         data = stream.read(facts.size + 1)
         if stream.error is None and not scan.stopped:
             scan.texts[facts.path] = data
-        return _analyse(data[:BLOCK], lambda: io.BytesIO(data))
+        return analyse(data[:BLOCK], lambda: io.BytesIO(data))
     head = stream.read(BLOCK)
-    content = _analyse(head, lambda: io.BufferedReader(_CachedMemberReader(stream, facts.size,
+    content = analyse(head, lambda: io.BufferedReader(_CachedMemberReader(stream, facts.size,
                                                                            head)))
     if scan.stopped or stream.error is not None:
         return replace(content, elf_error=None)
@@ -525,14 +473,14 @@ def _dir_file(source: str, facts: FileFacts, scan: _Scan) -> FileFacts:
             if scan.wants_text(facts.path, facts.size):
                 data = handle.read(scan.limits.max_text_bytes + 1)
                 scan.texts[facts.path] = data
-                content = _analyse(data[:BLOCK], lambda: io.BytesIO(data))
+                content = analyse(data[:BLOCK], lambda: io.BytesIO(data))
             else:
-                content = _analyse(handle.read(BLOCK), lambda: handle)
+                content = analyse(handle.read(BLOCK), lambda: handle)
     except OSError as exc:
         scan.flag(AnomalyKind.UNREADABLE, facts.path, f"cannot read {facts.path}: "
                   f"{exc.strerror or exc}")
         return facts
-    return _with_content(facts, content)
+    return with_content(facts, content)
 
 
 # --- symlinks -----------------------------------------------------------------------------
@@ -557,68 +505,6 @@ def _climbs_out(path: str, target: str) -> bool:
         elif part not in ("", "."):
             depth += 1
     return False
-
-
-# --- content sniffing ---------------------------------------------------------------------
-
-
-def _analyse(head: bytes, open_elf: Callable[[], IO[bytes]]) -> _Content:
-    """Sniff the format from the first bytes; for ELF, read its facts from `open_elf()`."""
-    if head.startswith(b"\x7fELF"):
-        try:
-            return _Content(format=FileFormat.ELF, elf=read_elf(open_elf()))
-        except ElfError as exc:
-            return _Content(format=FileFormat.ELF, elf_error=str(exc) or "not a valid ELF file")
-    if head.startswith(b"#!"):
-        return _script(head)
-    detail = _macho(head)
-    if detail is not None:
-        return _Content(format=FileFormat.MACHO, native_detail=detail)
-    detail = _pe(head)
-    if detail is not None:
-        return _Content(format=FileFormat.PE, native_detail=detail)
-    return _Content()
-
-
-def _script(head: bytes) -> _Content:
-    line = head[2:].split(b"\n", 1)[0]
-    crlf = line.endswith(b"\r")
-    text = line.removesuffix(b"\r").decode("utf-8", "replace")
-    return _Content(format=FileFormat.SCRIPT, shebang=text, shebang_crlf=crlf)
-
-
-def _macho(head: bytes) -> str | None:
-    if len(head) >= 16 and head[:4] in _MACHO_THIN:
-        order, bits = _MACHO_THIN[head[:4]]
-        cpu, _, filetype = struct.unpack_from(f"{order}iii", head, 4)
-        kind = _MACHO_FILETYPES.get(filetype, f"filetype {filetype}")
-        return f"Mach-O {bits} {_macho_cpu(cpu)} {kind}"
-    if len(head) >= 8 and head[:4] in _MACHO_FAT:
-        count = int.from_bytes(head[4:8], "big")
-        if not 0 < count <= _MACHO_MAX_FAT_ARCHS:
-            return None  # a Java class file: CAFEBABE, then its version
-        size = _MACHO_FAT[head[:4]]
-        cpus = [struct.unpack_from(">i", head, 8 + size * index)[0]
-                for index in range(count) if 8 + size * index + 4 <= len(head)]
-        return " ".join(["Mach-O universal", *(_macho_cpu(cpu) for cpu in cpus)])
-    return None
-
-
-def _macho_cpu(cpu: int) -> str:
-    return _MACHO_CPUS.get(cpu, f"cputype {cpu:#x}")
-
-
-def _pe(head: bytes) -> str | None:
-    if not head.startswith(b"MZ") or len(head) < 0x40:
-        return None
-    offset = int.from_bytes(head[0x3C:0x40], "little")
-    if head[offset:offset + 4] != b"PE\x00\x00" or offset + 26 > len(head):
-        return None
-    machine, = struct.unpack_from("<H", head, offset + 4)
-    flags, magic = struct.unpack_from("<HH", head, offset + 22)
-    flavour = {0x10B: "PE32", 0x20B: "PE32+"}.get(magic, "PE")
-    kind = "DLL" if flags & _PE_DLL else "executable"
-    return f"{flavour} {_PE_MACHINES.get(machine, f'machine {machine:#06x}')} {kind}"
 
 
 # --- streams ------------------------------------------------------------------------------

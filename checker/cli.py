@@ -19,7 +19,7 @@ import typer
 
 from checker import __version__
 from checker.catalog import load_catalog
-from checker.config import fail_on, load_events, parse_env, runtime_by_name
+from checker.config import fail_on, image_functions, load_events, parse_env, runtime_by_name
 from checker.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, LambdacheckError, UsageError
 from checker.options import (
     CheckPlan,
@@ -64,6 +64,9 @@ Template = Annotated[Path | None, typer.Option(help="AWS SAM / CloudFormation te
 Shard = Annotated[str | None, typer.Option(help="Run only slice I/N of the targets.")]
 Sarif = Annotated[Path | None, typer.Option(help="Write a SARIF 2.1.0 report here.")]
 Summary = Annotated[Path | None, typer.Option(help="Write a markdown summary here.")]
+ImageFunctions = Annotated[list[str], typer.Option(
+    "--image-function", help="NAME=REF: check the template's image function NAME from a local "
+    "image (docker-daemon:NAME:TAG, docker-archive:PATH, oci-archive:PATH).")]
 FailOnOpt = Annotated[str | None, typer.Option("--fail-on", help="error (default) or warning.")]
 
 
@@ -73,12 +76,12 @@ def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [], 
           fmt: Fmt = OutputFormat.TEXT, fail_on_: FailOnOpt = None,
           runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
           template: Template = None, shard: Shard = None, sarif: Sarif = None,
-          summary: Summary = None) -> None:
+          summary: Summary = None, image_function: ImageFunctions = []) -> None:  # noqa: B006
     """Check artifacts statically against the runtime catalog (no Docker needed)."""
     selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
                           arches=tuple(arch), handler=handler, layers=tuple(layer),
                           runtime_files=tuple(runtime_file), config=config, template=template,
-                          shard=shard)
+                          shard=shard, image_functions=image_functions(image_function))
     selected = select(selection, Path.cwd())
     report = _report(fmt, junit, fail_on_, sarif, summary, selected)
     _finish(CheckPlan(targets=selected.targets, report=report, notes=selected.notes,
@@ -91,7 +94,7 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         fmt: Fmt = OutputFormat.TEXT, fail_on_: FailOnOpt = None,
         runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
         template: Template = None, shard: Shard = None, sarif: Sarif = None,
-        summary: Summary = None,
+        summary: Summary = None, image_function: ImageFunctions = [],  # noqa: B006
         event: Annotated[list[str], typer.Option(help="Event file, folder of *.json, or "
                                                  "inline JSON (repeatable).")] = [],  # noqa: B006
         expect: Annotated[str | None, typer.Option(help="JSON the response must contain.")]
@@ -106,8 +109,9 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
                                                        "as on Lambda).")] = 512,
         image: Annotated[str | None, typer.Option(help="Emulator image to use instead of "
                                                   "the catalog's.")] = None,
-        pull: Annotated[PullPolicy, typer.Option(help="When to pull the image.")]
-        = PullPolicy.MISSING,
+        pull: Annotated[PullPolicy | None, typer.Option(
+            help="When to pull: emulator images default to missing; a function's own image "
+                 "is pulled only when this is given.")] = None,
         network: Annotated[NetworkMode, typer.Option(help="bridge, or host for engines "
                                                      "without a bridge.")] = NetworkMode.BRIDGE,
         jobs: Annotated[int, typer.Option(help="Targets run in parallel.", min=1)] = 2,
@@ -121,7 +125,8 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
     selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
                           arches=tuple(arch), handler=handler, layers=tuple(layer),
                           runtime_files=tuple(runtime_file), config=config, template=template,
-                          shard=shard, memory_mb=memory, timeout_s=timeout)
+                          shard=shard, memory_mb=memory, timeout_s=timeout,
+                          image_functions=image_functions(image_function))
     selected = select(selection, Path.cwd())
     if rie is not None and not rie.is_file():
         raise UsageError(f"--rie {rie}: no such file")
@@ -144,7 +149,7 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
 def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
          handler: Handler = None, layer: Layers = [],  # noqa: B006
          runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
-         template: Template = None,
+         template: Template = None, image_function: ImageFunctions = [],  # noqa: B006
          matrix: Annotated[bool, typer.Option(help="Print a GitHub Actions matrix (JSON).")]
          = False,
          max_jobs: Annotated[int | None, typer.Option(help="At most this many matrix "
@@ -153,7 +158,8 @@ def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  
     """List the targets a check would run, or print them as a CI matrix."""
     selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
                           arches=tuple(arch), handler=handler, layers=tuple(layer),
-                          runtime_files=tuple(runtime_file), config=config, template=template)
+                          runtime_files=tuple(runtime_file), config=config, template=template,
+                          image_functions=image_functions(image_function))
     selected = select(selection, Path.cwd())
     if matrix:
         typer.echo(json.dumps(matrix_document(selected.targets, max_jobs)))

@@ -116,3 +116,15 @@ def _parse_json(text: str, what: str) -> None:
     except json.JSONDecodeError as err:
         raise InputError(f"{what}: not valid JSON ({err.msg} at line {err.lineno} "
                          f"column {err.colno})") from None
+
+
+def image_functions(pairs: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """`--image-function NAME=REF` pairs."""
+    parsed = []
+    for pair in pairs:
+        name, sep, reference = pair.partition("=")
+        if not sep or not name or not reference:
+            raise UsageError(f"--image-function expects NAME=REF, not {pair!r}",
+                             hint="e.g. --image-function Api=docker-daemon:api:latest")
+        parsed.append((name, reference))
+    return tuple(parsed)

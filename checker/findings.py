@@ -67,6 +67,13 @@ class Invocation:
     billed_duration_ms: float | None = None
     max_memory_mb: float | None = None
 
+    @property
+    def label(self) -> str:
+        """How reports name it: "invoke <event>", or "extension NAME" as it stands."""
+        if self.event_name.startswith("extension "):
+            return self.event_name
+        return f"invoke {self.event_name}"
+
 
 @dataclass(frozen=True)
 class TargetId:

@@ -103,7 +103,7 @@ class ExecOptions:
     timeout_s: float = 3.0
     ephemeral_mb: int = 512
     image: str | None = None  # overrides the catalog's image for every target
-    pull: PullPolicy = PullPolicy.MISSING
+    pull: PullPolicy | None = None  # None: emulator images if missing, function images never
     network: NetworkMode = NetworkMode.BRIDGE
     jobs: int = 2
     rie_path: Path | None = None

@@ -13,7 +13,8 @@ from pathlib import Path
 from checker.catalog import load_catalog
 from checker.config import load_events, runtime_by_name
 from checker.errors import InputError, UsageError
-from checker.options import Target
+from checker.image_runtime import placeholder_runtime
+from checker.options import ImageRef, Target
 from checker.plan import shard
 from checker.project_config import (
     FunctionSpec,
@@ -41,6 +42,7 @@ class Selection:
     shard: str | None = None
     memory_mb: int | None = None
     timeout_s: float | None = None
+    image_functions: tuple[tuple[str, str], ...] = ()  # template logical id -> image reference
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def _specs(selection: Selection, config: ProjectConfig | None,
     discovered: tuple[FunctionSpec, ...] = ()
     notes: tuple[str, ...] = ()
     if template is not None:
-        found = load_template(template)
+        found = load_template(template, dict(selection.image_functions))
         discovered, notes = found.functions, found.notes
     specs = resolve_functions(config, discovered) if config else \
         tuple(merge(defaults, spec) for spec in discovered)
@@ -94,6 +96,9 @@ def _targets(spec: FunctionSpec, catalog: Catalog) -> list[Target]:
     label = spec.name or (str(spec.artifact) if spec.artifact else "a function")
     if spec.artifact is None:
         raise UsageError(f"{label}: no artifact", hint="set its artifact (CodeUri) path")
+    image = ImageRef.parse(str(spec.artifact))
+    if image is not None:
+        return _image_targets(spec, image)
     if not spec.runtimes:
         raise UsageError(f"{label}: no runtime given",
                          hint="name the Lambda runtime, e.g. --runtime python3.12 "
@@ -114,6 +119,21 @@ def _targets(spec: FunctionSpec, catalog: Catalog) -> list[Target]:
                 layers=spec.layers or (), name=spec.name, events=events,
                 memory_mb=spec.memory_mb, timeout_s=spec.timeout_s, env=spec.env))
     return targets
+
+
+def _image_targets(spec: FunctionSpec, image: ImageRef) -> list[Target]:
+    """An image is its own runtime: --runtime does not apply, layers cannot be added."""
+    if spec.layers:
+        raise UsageError(f"{image}: a container image takes no layers",
+                         hint="COPY the layer contents into /opt in the image")
+    if image.transport != "docker-daemon" and not Path(image.reference).is_file():
+        raise InputError(f"{image.reference}: no such image archive")
+    events = load_events([str(p) for p in spec.events or ()], spec.expect) \
+        if spec.events is not None or spec.expect is not None else None
+    return [Target(artifact=image, runtime=placeholder_runtime(str(image), arch), arch=arch,
+                   handler=spec.handler, name=spec.name, events=events,
+                   memory_mb=spec.memory_mb, timeout_s=spec.timeout_s, env=spec.env)
+            for arch in dict.fromkeys(spec.arches or ("x86_64",))]
 
 
 def _check_arch(runtime: str, available: Sequence[str], arch: str) -> None:

@@ -8,15 +8,17 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
+from checker import image_runtime
 from checker.artifact import scan_artifact
 from checker.errors import UsageError
 from checker.facts import ArtifactFacts, ArtifactRole
 from checker.findings import CheckResult, TargetResult
+from checker.image import ImageFacts, read_image
 from checker.options import ExecOptions, ImageRef, Target
-from checker.runtime import Limit
 from checker.rules import ALL_RULES, NotApplicable, Rule, RuleContext
 from checker.rules.handler import handler_texts
 from checker.rules.view import FileView
+from checker.runtime import Limit
 
 ScanKey = tuple[Path | ImageRef, ArtifactRole]
 
@@ -47,9 +49,12 @@ def check_targets(targets: Sequence[Target], *, today: date | None = None,
     return tuple(check_target(t, scans, day, base.for_target(t), limits or {}) for t in targets)
 
 
-def scan_all(targets: Sequence[Target], *, jobs: int | None = None) -> dict[ScanKey, ArtifactFacts]:
+def scan_all(targets: Sequence[Target], *,
+             jobs: int | None = None) -> dict[ScanKey, ArtifactFacts | ImageFacts]:
     wanted: dict[ScanKey, list[str]] = {}
+    arches: dict[ScanKey, str] = {}  # a multi-platform image is read for its target's arch
     for target in targets:
+        arches.setdefault((target.artifact, ArtifactRole.FUNCTION), target.arch)
         wanted.setdefault((target.artifact, ArtifactRole.FUNCTION), []).extend(
             handler_texts(target.handler))
         for layer in target.layers:
@@ -58,34 +63,47 @@ def scan_all(targets: Sequence[Target], *, jobs: int | None = None) -> dict[Scan
     keys = list(wanted)
     cores = jobs or os.cpu_count() or 1
     if len(keys) == 1 or cores == 1:  # one artifact: its members are split across the cores
-        return {key: _scan(key, TextWanted(wanted[key]), cores) for key in keys}
+        return {key: _scan(key, TextWanted(wanted[key]), cores, arches.get(key)) for key in keys}
     with ProcessPoolExecutor(max_workers=min(len(keys), cores)) as pool:
-        futures = {key: pool.submit(_scan, key, TextWanted(wanted[key]), 1) for key in keys}
+        futures = {key: pool.submit(_scan, key, TextWanted(wanted[key]), 1, arches.get(key))
+                   for key in keys}
         return {key: future.result() for key, future in futures.items()}
 
 
-def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int) -> ArtifactFacts:
+def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int,
+          arch: str | None = None) -> ArtifactFacts | ImageFacts:
     path, role = key
     if isinstance(path, ImageRef):
-        raise UsageError(f"{path}: container images are not checked yet")
+        return read_image(path, want_text=image_runtime.want_text,
+                          want_elf=image_runtime.want_elf, arch=arch, workers=workers)
     return scan_artifact(path, role, want_text=want_text, name=str(path), workers=workers)
 
 
-def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts], today: date,
+def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts | ImageFacts], today: date,
                  settings: ExecOptions, limits: Mapping[str, Limit]) -> TargetResult:
-    platform = target.runtime.platform(target.arch)
+    scanned = scans[(target.artifact, ArtifactRole.FUNCTION)]
+    image = scanned if isinstance(scanned, ImageFacts) else None
+    runtime = image_runtime.image_runtime(image, target.arch) if image else target.runtime
+    platform = runtime.platform(target.arch)
     if platform is None:
-        raise UsageError(
-            f"{target.runtime.name} has no {target.arch} variant",
-            hint=f"choose --arch {' or '.join(target.runtime.arches)}")
-    function = scans[(target.artifact, ArtifactRole.FUNCTION)]
-    layers = tuple(scans[(layer, ArtifactRole.LAYER)] for layer in target.layers)
+        raise UsageError(f"{runtime.name} has no {target.arch} variant",
+                         hint=f"choose --arch {' or '.join(runtime.arches)}")
+    function = image.filesystem if image else _artifact(scanned)
+    layers = tuple(_artifact(scans[(layer, ArtifactRole.LAYER)]) for layer in target.layers)
     ctx = RuleContext(
-        target=target.id, runtime=target.runtime, platform=platform, arch=target.arch,
+        target=target.id, runtime=runtime, platform=platform, arch=target.arch,
         handler=target.handler, function=function, layers=layers, today=today,
-        view=FileView(function, layers), settings=settings, limits=limits,
+        view=FileView(function, layers), settings=settings, limits=limits, image=image,
+        scope=image_runtime.function_scope(image) if image else (),
     )
-    return TargetResult(target=target.id, checks=tuple(run_rule(rule, ctx) for rule in ALL_RULES))
+    notes = (f"the image is its own runtime: {runtime.os_name}, glibc {platform.glibc}",) \
+        if image else ()
+    return TargetResult(target=target.id, checks=tuple(run_rule(rule, ctx) for rule in ALL_RULES),
+                        notes=notes)
+
+
+def _artifact(scanned: ArtifactFacts | ImageFacts) -> ArtifactFacts:
+    return scanned.filesystem if isinstance(scanned, ImageFacts) else scanned
 
 
 def run_rule(rule: Rule, ctx: RuleContext) -> CheckResult:

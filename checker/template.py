@@ -80,13 +80,18 @@ for _short, _long in SHORT_TAGS.items():
     TemplateLoader.add_constructor(f"!{_short}", _tag_constructor(_long))
 
 
-def load_template(path: Path) -> TemplateFunctions:
-    """The functions of the SAM/CloudFormation template at `path`, with notes."""
+def load_template(path: Path,
+                  image_functions: Mapping[str, str] | None = None) -> TemplateFunctions:
+    """The functions of the SAM/CloudFormation template at `path`, with notes.
+
+    image_functions maps a PackageType Image function's logical id to a local image
+    reference (docker-daemon:NAME:TAG, docker-archive:PATH, ...) — `--image-function`.
+    """
     document = _parse(path)
     resources = document.get("Resources")
     if not isinstance(resources, dict):
         raise ConfigError(f"{path}: not a CloudFormation/SAM template (no Resources mapping)")
-    reader = _Reader(path.absolute().parent, document, resources)
+    reader = _Reader(path.absolute().parent, document, resources, image_functions or {})
     specs = [spec for logical_id, resource in resources.items()
              if (spec := reader.function(str(logical_id), resource)) is not None]
     return TemplateFunctions(functions=tuple(specs), notes=tuple(reader.notes))
@@ -165,8 +170,9 @@ class _Reader:
     """Reads one template: resolves values and collects notes as it goes."""
 
     def __init__(self, base_dir: Path, document: Mapping[str, Any],
-                 resources: Mapping[str, Any]) -> None:
+                 resources: Mapping[str, Any], image_functions: Mapping[str, str]) -> None:
         self.base_dir = base_dir
+        self.image_functions = image_functions
         self.resources = resources
         self.parameters = _mapping(document.get("Parameters"))
         self.mappings = _mapping(document.get("Mappings"))
@@ -248,14 +254,38 @@ class _Reader:
         if kind == SERVERLESS_FUNCTION:
             properties = _merge_globals(self.function_globals, properties)
         try:
+            if self.literal(properties.get("PackageType")) == "Image":
+                return self.image_spec(logical_id, properties, _mapping(resource.get("Metadata")))
             return self.spec(logical_id, properties, kind)
         except _Skip as skip:
             self.note(logical_id, f"{skip}; not checked")
             return None
 
+    def image_spec(self, logical_id: str, properties: Mapping[str, Any],
+                   metadata: Mapping[str, Any]) -> FunctionSpec:
+        """A PackageType Image function, checked from its local image: --image-function,
+        else a local ImageUri (what sam build writes), else SAM's build tag from Metadata."""
+        reference = self.image_functions.get(logical_id)
+        if reference is None:
+            uri = self.literal(properties.get("ImageUri")) if "ImageUri" in properties else None
+            tag = self.literal(metadata.get("DockerTag")) if "DockerTag" in metadata else None
+            if uri and ".amazonaws.com/" not in uri:
+                reference = f"docker-daemon:{uri}"
+            elif tag:
+                reference = f"docker-daemon:{logical_id.lower()}:{tag}"
+        if reference is None:
+            raise _Skip("a container image with no local image: build it (sam build) or name it "
+                        f"with --image-function {logical_id}=docker-daemon:NAME:TAG")
+        return FunctionSpec(
+            name=logical_id, artifact=Path(reference),
+            arches=self.arches(logical_id, properties.get("Architectures")),
+            memory_mb=_as_int(self.number(logical_id, properties, "MemorySize",
+                                          DEFAULT_MEMORY_MB)),
+            timeout_s=self.number(logical_id, properties, "Timeout", DEFAULT_TIMEOUT_S),
+            env=self.env(logical_id, properties.get("Environment")),
+        )
+
     def spec(self, logical_id: str, properties: Mapping[str, Any], kind: str) -> FunctionSpec:
-        if self.literal(properties.get("PackageType")) == "Image":
-            raise _Skip("PackageType Image (container image) is not supported yet")
         artifact = self.code_location(logical_id, properties, kind)
         runtime = self.text(properties, "Runtime", required=True)
         return FunctionSpec(

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(docker.io musl-tools gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user-static
-              binfmt-support debootstrap unzip curl)
+              binfmt-support debootstrap unzip curl skopeo)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -120,7 +120,7 @@ def _check_case(check: CheckResult, name: str, fail_on: Severity) -> Any:
 
 def _invocation_case(invocation: Invocation, name: str) -> Any:
     case = TestCase(
-        xml_text(f"invoke {invocation.event_name}"),
+        xml_text(invocation.label),
         classname=name,
         elapsed_sec=invocation.duration_ms / 1000,
         stdout=xml_text(_invocation_out(invocation)),

@@ -144,7 +144,7 @@ def _invocation_lines(invocation: Invocation, paint: _Painter) -> Iterator[str]:
     outcome = paint(style, invocation.outcome)
     figures = _report_figures(invocation)
     timing = f"{_duration(invocation.duration_ms)}{f' ({figures})' if figures else ''}"
-    yield f"  invoke {printable(invocation.event_name)}: {outcome} in {timing}"
+    yield f"  {printable(invocation.label)}: {outcome} in {timing}"
     if invocation.ok:
         return
     if invocation.message:

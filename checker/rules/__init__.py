@@ -7,6 +7,7 @@ from checker.rules.archive import ArchiveRule
 from checker.rules.base import NotApplicable, Rule, RuleContext
 from checker.rules.extensions import ExtensionsRule
 from checker.rules.handler import HandlerRule
+from checker.rules.image import ImageRule
 from checker.rules.libc import LibcRule
 from checker.rules.limits import LimitsRule
 from checker.rules.native_format import NativeFormatRule
@@ -20,6 +21,7 @@ ALL_RULES: tuple[Rule, ...] = (
     ArchiveRule(),
     QuotasRule(),
     LimitsRule(),
+    ImageRule(),
     HandlerRule(),
     ExtensionsRule(),
     PermissionsRule(),

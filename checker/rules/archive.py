@@ -43,7 +43,7 @@ class ArchiveRule:
                     path=prefix + anomaly.path, message=anomaly.message,
                     hint=_HINTS[anomaly.kind], subject=anomaly.kind.value,
                 )
-        for loc in ctx.view:
+        for loc in ctx.files():
             if loc.file.kind is MemberKind.SYMLINK:
                 finding = self._symlink(ctx, loc)
                 if finding is not None:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
-from checker.facts import ArtifactFacts, ElfFacts, FileFacts
+from checker.facts import ArtifactFacts, ArtifactRole, ElfFacts, FileFacts
 from checker.findings import Finding, TargetId
 from checker.options import ExecOptions
 from checker.runtime import Limit, Platform, Runtime
 
 if TYPE_CHECKING:
+    from checker.image import ImageFacts
     from checker.rules.view import FileView
 
 
@@ -29,9 +30,12 @@ class Located:
 
     @property
     def report_path(self) -> str:
-        """How findings name it: plain for the function, prefixed for a layer."""
-        if self.artifact.mount == "/var/task":
+        """How findings name it: plain for the function, prefixed for a layer, absolute in an
+        image."""
+        if self.artifact.role is ArtifactRole.FUNCTION:
             return self.file.path
+        if self.artifact.role is ArtifactRole.IMAGE:
+            return self.abs_path
         return f"layer {self.artifact.name}: {self.file.path}"
 
 
@@ -48,6 +52,16 @@ class RuleContext:
     view: FileView
     settings: ExecOptions  # memory, timeout, ephemeral storage, env: the run's or the target's
     limits: Mapping[str, Limit]  # Lambda's quotas from the catalog
+    image: ImageFacts | None = None  # a container-image function: its config and size
+    scope: tuple[str, ...] = ()  # for images: the paths the function uses (others are the OS)
+
+    def in_scope(self, loc: Located) -> bool:
+        """Whether the rules judge this file: everything of a ZIP; of an image, what the
+        function runs (its task root, /opt, the runtime dir, the entrypoint's files)."""
+        if not self.scope:
+            return True
+        path = loc.abs_path
+        return any(path == root or path.startswith(root.rstrip("/") + "/") for root in self.scope)
 
     def limit(self, name: str, default: int) -> int:
         found = self.limits.get(name)
@@ -61,13 +75,12 @@ class RuleContext:
         return (self.function, *self.layers)
 
     def files(self) -> Iterator[Located]:
-        for artifact in self.artifacts():
-            for f in artifact.files:
-                yield Located(artifact, f)
+        """Every file in scope that the function will see (later layers replace earlier)."""
+        return (loc for loc in self.view if self.in_scope(loc))
 
     def elves(self) -> Iterator[tuple[Located, ElfFacts]]:
-        """Every ELF the function will see (a file replaced by a later layer is gone)."""
-        for loc in self.view:
+        """Every ELF in scope the function will see."""
+        for loc in self.files():
             if loc.file.elf is not None:
                 yield loc, loc.file.elf
 

@@ -19,7 +19,7 @@ class NativeFormatRule:
     summary = "Native code is Linux ELF (no Mach-O, PE or unreadable ELF)"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        for loc in ctx.view:
+        for loc in ctx.files():
             file = loc.file
             if file.format in (FileFormat.MACHO, FileFormat.PE):
                 finding = self._foreign(ctx, loc)

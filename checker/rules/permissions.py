@@ -19,7 +19,7 @@ class PermissionsRule:
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         unreadable: list[Located] = []
-        for loc in ctx.view:
+        for loc in ctx.files():
             mode = loc.file.mode
             if loc.file.kind is MemberKind.FILE and not mode & 0o004:
                 unreadable.append(loc)

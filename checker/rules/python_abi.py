@@ -34,7 +34,7 @@ class PythonAbiRule:
         yield from self._extensions(ctx, version)
         supported = supported_tags(version, ctx.arch, ctx.platform.glibc, local=False)
         local = supported_tags(version, ctx.arch, ctx.platform.glibc, local=True)
-        for loc in ctx.view:
+        for loc in ctx.files():
             if loc.file.path.endswith(".dist-info/WHEEL"):
                 text = loc.artifact.texts.get(loc.file.path)
                 if text is not None:
@@ -44,7 +44,7 @@ class PythonAbiRule:
     def _extensions(self, ctx: RuleContext, version: tuple[int, int]) -> Iterator[Finding]:
         wrong: dict[str, list[Located]] = {}
         present = {loc.abs_path for loc in ctx.view}
-        for loc in ctx.view:
+        for loc in ctx.files():
             match = _EXTENSION.match(posixpath.basename(loc.file.path))
             if match is None:
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checker.findings import Finding, Severity
-from checker.rules.base import RuleContext
+from checker.rules.base import NotApplicable, RuleContext
 
 DIRECT_UPLOAD_BYTES = 52_428_800  # zipped, direct upload (S3 upload still works)
 UNZIPPED_BYTES = 262_144_000  # unzipped, function + all layers
@@ -21,6 +21,8 @@ class QuotasRule:
     summary = "Package sizes and layer count are within Lambda's quotas"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        if ctx.image is not None:
+            raise NotApplicable("a container image: the image rule checks its size")
         direct_upload = ctx.limit("zip_direct_upload_bytes", DIRECT_UPLOAD_BYTES)
         unzipped = ctx.limit("unzipped_bytes", UNZIPPED_BYTES)
         max_layers = ctx.limit("layers_max", MAX_LAYERS)

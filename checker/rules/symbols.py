@@ -95,7 +95,8 @@ def _classify(found: Resolution, needs: list[VersionNeed]) -> tuple[list[Version
 
 def _provider(ctx: RuleContext, found: Resolution) -> str:
     if found.bundled is not None:
-        return f"the bundled {found.bundled.report_path}"
+        owner = "the image's" if ctx.image is not None else "the bundled"
+        return f"{owner} {found.bundled.report_path}"
     if found.soname.startswith(("libc.so", "libm.so", "libpthread", "libdl", "librt", "ld-linux")):
         return f"{ctx.runtime.name} ({ctx.runtime.os_name}, glibc {ctx.platform.glibc})"
     version = f" {ctx.platform.libstdcxx}" if found.soname.startswith("libstdc++") and \
@@ -104,6 +105,9 @@ def _provider(ctx: RuleContext, found: Resolution) -> str:
 
 
 def _hint(version: str, ctx: RuleContext, found: Resolution) -> str:
+    if version.startswith("GLIBC_") and ctx.image is not None:
+        return (f"build it in a stage FROM the same base image (glibc {ctx.platform.glibc}), "
+                "or use a base image whose glibc is new enough")
     if version.startswith("GLIBC_"):
         return (f"build against glibc ≤ {ctx.platform.glibc}: in the runtime's build image "
                 f"(e.g. {ctx.platform.image}), with manylinux wheels whose glibc is ≤ "

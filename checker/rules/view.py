@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from checker.facts import ArtifactFacts, MemberKind
+from checker.facts import ArtifactFacts, ArtifactRole, MemberKind
 from checker.rules.base import Located
 
 _MAX_LINK_HOPS = 40
@@ -18,6 +18,7 @@ _MAX_LINK_HOPS = 40
 
 class FileView:
     def __init__(self, function: ArtifactFacts, layers: tuple[ArtifactFacts, ...]) -> None:
+        self._whole_root = function.role is ArtifactRole.IMAGE  # an image is the whole system
         self._entries: dict[str, Located] = {}
         self._dirs: set[str] = {"/", "/var", "/var/task", "/opt"}
         for artifact in (function, *layers):
@@ -36,7 +37,10 @@ class FileView:
         return iter(self._entries.values())
 
     def covers(self, abs_path: str) -> bool:
-        """True for paths the artifact and layers own (/var/task/..., /opt/...)."""
+        """True for paths the artifact and layers own (/var/task/..., /opt/...; all of an
+        image)."""
+        if self._whole_root:
+            return True
         return abs_path in ("/var/task", "/opt") or abs_path.startswith(("/var/task/", "/opt/"))
 
     def entry(self, abs_path: str) -> Located | None:

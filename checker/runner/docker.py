@@ -6,10 +6,14 @@ everything else the engine refuses becomes ContainerError (one target's problem)
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import socket
+import tarfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import docker
 import docker.errors
@@ -66,6 +70,11 @@ class Engine:
     def close(self) -> None:
         self._client.close()
 
+    @property
+    def local(self) -> bool:
+        """Whether the engine listens on a unix socket here (so /proc and /sys describe it)."""
+        return str(self._api.base_url).startswith("http+docker://localhost")
+
     def arch(self) -> str:
         machine = str(self._call(self._api.info).get("Architecture", ""))
         return _ENGINE_ARCHES.get(machine, machine)
@@ -88,6 +97,54 @@ class Engine:
 
     def image_id(self, image: str) -> str:
         return str(self._call(self._api.inspect_image, image).get("Id", ""))
+
+    def save_image(self, image: str) -> Iterator[bytes] | None:
+        """The `docker save` tar stream of a local image (1 MiB chunks), None when the engine
+        does not have it. Errors while streaming raise ContainerError. (Used by checker.image.)"""
+        if self.inspect_image(image) is None:
+            return None
+        try:
+            stream = self._api.get_image(image, chunk_size=1 << 20)
+        except _ENGINE_ERRORS as error:
+            raise ContainerError(f"cannot save image {image}: {_reason(error)}") from error
+        return _guarded(stream, f"image {image}")
+
+    def inspect_image(self, image: str) -> dict[str, Any] | None:
+        """The engine's description of the image, or None when it is not present."""
+        try:
+            return dict(self._call(self._api.inspect_image, image))
+        except ContainerError as error:
+            if isinstance(error.__cause__, docker.errors.ImageNotFound):
+                return None
+            raise
+
+    def load(self, archive: IO[bytes]) -> list[str]:
+        """`docker load` a docker-archive stream; returns what the engine says it loaded
+        ("Loaded image: NAME:TAG", "Loaded image ID: sha256:...") as NAME:TAG or ID."""
+        loaded = []
+        try:
+            events: Iterator[dict[str, Any]] = self._api.load_image(  # type: ignore[no-untyped-call]
+                archive, quiet=True)
+            for event in events:
+                if "error" in event:
+                    raise ContainerError(f"docker load failed: {event['error']}")
+                loaded += _loaded_names(str(event.get("stream", "")))
+        except _ENGINE_ERRORS as error:
+            raise ContainerError(f"docker load failed: {_reason(error)}") from error
+        return loaded
+
+    def remove_image(self, image: str, *, force: bool = False) -> None:
+        """Remove an image or one of its tags; absent ones are fine."""
+        try:
+            self._api.remove_image(image, force=force, noprune=False)
+        except docker.errors.ImageNotFound:
+            pass
+        except _ENGINE_ERRORS as error:
+            raise ContainerError(f"cannot remove image {image}: {_reason(error)}") from error
+
+    def tag(self, image: str, name: str) -> None:
+        repository, tag = parse_repository_tag(name)
+        self._call(self._api.tag, image, repository, tag or "latest", force=True)
 
     def image_env(self, image: str) -> dict[str, str]:
         found = self._call(self._api.inspect_image, image)
@@ -188,6 +245,35 @@ class Engine:
                              network_disabled=True)
         return str(created["Id"])
 
+    def path_stat(self, container_id: str, path: str) -> dict[str, Any] | None:
+        """The engine's stat of `path` in the container ({"name", "size", "mode",
+        "linkTarget"}), None when it does not exist. Reads no file content."""
+        url = f"{self._api.base_url}/v{self._api.api_version}/containers/{container_id}/archive"
+        try:
+            response = self._api.head(url, params={"path": path})
+        except _ENGINE_ERRORS as error:
+            raise ContainerError(f"cannot stat {path}: {_reason(error)}") from error
+        header = response.headers.get("X-Docker-Container-Path-Stat")
+        if response.status_code == 404 or not header:
+            return None
+        if response.status_code >= 400:
+            raise ContainerError(f"cannot stat {path}: HTTP {response.status_code}")
+        return dict(json.loads(_base64(header)))
+
+    def directory_names(self, container_id: str, path: str) -> list[str] | None:
+        """Names of the entries directly in directory `path` that are not directories
+        (None when it does not exist)."""
+        stream = self.archive(container_id, path.rstrip("/") + "/.")
+        if stream is None:
+            return None
+        names = []
+        with tarfile.open(fileobj=io.BufferedReader(_ChunkFile(stream)), mode="r|") as tar:
+            for member in tar:
+                name = member.name.removeprefix("./")
+                if name and "/" not in name and name != "." and not member.isdir():
+                    names.append(name)
+        return sorted(names)
+
     def archive(self, container_id: str, path: str) -> Iterator[bytes] | None:
         """A tar stream of `path` in the container's filesystem, None when it does not exist."""
         try:
@@ -264,6 +350,43 @@ def _guarded(stream: Iterator[bytes], path: str) -> Iterator[bytes]:
         yield from stream
     except _ENGINE_ERRORS as error:
         raise ContainerError(f"reading {path} failed: {_reason(error)}") from error
+
+
+def _loaded_names(text: str) -> list[str]:
+    found = []
+    for line in text.splitlines():
+        for prefix in ("Loaded image ID: ", "Loaded image: "):
+            if line.strip().startswith(prefix):
+                found.append(line.strip().removeprefix(prefix))
+                break
+    return found
+
+
+def _base64(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+class _ChunkFile(io.RawIOBase):
+    """A readable file over an iterator of byte chunks (for tarfile's stream mode)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._chunk = b""
+        self._offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._offset >= len(self._chunk):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._chunk, self._offset = chunk, 0
+        size = min(len(buffer), len(self._chunk) - self._offset)
+        buffer[:size] = self._chunk[self._offset:self._offset + size]
+        self._offset += size
+        return size
 
 
 def _reason(error: BaseException) -> str:

@@ -9,13 +9,16 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from checker.errors import EngineUnavailable, ImageUnavailable
 from checker.findings import TargetId
-from checker.options import ExecOptions, NetworkMode, PullPolicy, Target
+from checker.options import ExecOptions, ImageRef, NetworkMode, PullPolicy, Target
 from checker.runner.docker import Engine
+from checker.runner.emulation import emulated_arches, emulation_problem
 from checker.runner.errors import ContainerError
+from checker.runner.images import ImageLoader
 from checker.runner.invoker import Plan, run_target
 from checker.runner.result import ExecutionResult
 from checker.runner.session import Session, remove_leftovers
 from checker.runner.signals import deferred_interrupts, termination_interrupts
+from checker.runner.spec import engine_platform
 from checker.runtime import HandlerStyle
 
 AL2_IMAGE_NOTE = (
@@ -25,8 +28,9 @@ AL2_IMAGE_NOTE = (
 )
 _FAIL_FAST_SKIP = "not run: --fail-fast stopped after an earlier failure"
 EMULATION_NOTE = (
-    "ran under emulation on a {engine} engine: binaries for the engine's own architecture run "
-    "too, so execution cannot catch a wrong-architecture binary (the static check does)"
+    "ran under QEMU emulation ({arch} on an {engine} engine): {engine} binaries run natively "
+    "inside it, so execution cannot catch an {engine} binary in this {arch} function (the "
+    "static architecture check does)"
 )
 
 
@@ -48,10 +52,13 @@ def execute(targets: Sequence[Target], options: ExecOptions, *,
         if options.require_exec:
             raise
         return {target.id: ExecutionResult(target.id, skipped=error.message) for target in targets}
+    loader = ImageLoader(engine, progress)
     try:
-        plans, results = _plan_all(engine, targets, options, progress)
+        plans, results = _plan_all(engine, loader, targets, options, progress)
         results.update(_run_all(engine, plans, options, progress))
     finally:
+        with deferred_interrupts():
+            loader.close()
         engine.close()
     return {target.id: results[target.id] for target in targets}
 
@@ -74,19 +81,25 @@ def clean_leftovers() -> int:
         engine.close()
 
 
-def _plan_all(engine: Engine, targets: Sequence[Target], options: ExecOptions,
-              progress: Callable[[str], None]) -> tuple[list[Plan], dict[TargetId, ExecutionResult]]:
+def _plan_all(engine: Engine, loader: ImageLoader, targets: Sequence[Target],
+              options: ExecOptions, progress: Callable[[str], None],
+              ) -> tuple[list[Plan], dict[TargetId, ExecutionResult]]:
     plans: list[Plan] = []
     skipped: dict[TargetId, ExecutionResult] = {}
+    if not targets:
+        return plans, skipped
     image_problems: dict[tuple[str, str], str | None] = {}
-    engine_arch = _engine_arch(engine) if targets else ""
-    network_problem = _network_problem(engine, options) if targets else None
+    host = _Host(engine)
+    network_problem = _network_problem(engine, options)
     if network_problem is not None and options.require_exec:
         raise EngineUnavailable(network_problem)
     for target in targets:
-        plan_or_reason = network_problem or _plan(target, options, engine_arch)
+        plan_or_reason = network_problem or _plan(target, options, host, loader)
         if isinstance(plan_or_reason, str):
             skipped[target.id] = ExecutionResult(target.id, skipped=plan_or_reason)
+            continue
+        if plan_or_reason.function_image is not None:
+            plans.append(plan_or_reason)
             continue
         key = (plan_or_reason.image, target.arch)
         if key not in image_problems:
@@ -109,26 +122,65 @@ def _network_problem(engine: Engine, options: ExecOptions) -> str | None:
     return "the engine has no bridge network (dockerd --bridge=none): use --network host"
 
 
-def _engine_arch(engine: Engine) -> str:
-    try:
-        return engine.arch()
-    except ContainerError:
-        return ""
+class _Host:
+    """The engine's architecture and which others its kernel runs under QEMU."""
+
+    def __init__(self, engine: Engine) -> None:
+        try:
+            self.arch = engine.arch()
+        except ContainerError:
+            self.arch = ""
+        self.local = engine.local
+        self._problems: dict[str, str | None] = {}
+        self._emulated: tuple[str, ...] | None = None
+
+    def problem(self, arch: str) -> str | None:
+        """Why `arch` cannot run on this engine (None: natively, under QEMU, or unknown for a
+        remote engine, whose kernel this machine cannot read)."""
+        if not self.arch or arch == self.arch or not self.local:
+            return None
+        if arch not in self._problems:
+            self._problems[arch] = emulation_problem(arch, self.arch)
+        return self._problems[arch]
+
+    def notes(self, arch: str) -> list[str]:
+        if not self.arch or arch == self.arch:
+            return []
+        return [EMULATION_NOTE.format(arch=arch, engine=self.arch)]
+
+    def emulated(self) -> tuple[str, ...]:
+        """Other architectures this engine's kernel runs under QEMU (binfmt_misc)."""
+        if not self.arch or not self.local:
+            return ()
+        if self._emulated is None:
+            self._emulated = emulated_arches(self.arch)
+        return self._emulated
 
 
-def _plan(target: Target, options: ExecOptions, engine_arch: str) -> Plan | str:
+def _plan(target: Target, options: ExecOptions, host: _Host, loader: ImageLoader) -> Plan | str:
     platform = target.runtime.platform(target.arch)
     if platform is None:
         return f"{target.runtime.name} has no {target.arch} platform"
+    problem = host.problem(target.arch)
+    if problem is not None:
+        if options.require_exec:
+            raise EngineUnavailable(problem)
+        return problem
+    if isinstance(target.artifact, ImageRef):
+        prepared = loader.prepare(target.artifact, target.arch, options)
+        if isinstance(prepared, str):
+            return prepared
+        image_notes = (*host.notes(target.arch), *prepared.notes)
+        return Plan(target, platform, prepared.reference, image_notes, prepared)
     if target.runtime.handler_style is not HandlerStyle.CUSTOM and not target.handler:
         return f"no handler for {target.runtime.name}: give --handler"
     image = options.image or platform.image
     if not image:
         return f"no emulator image for {target.runtime.name} ({target.arch}): give --image"
     notes = [AL2_IMAGE_NOTE] if target.runtime.os_id == "al2" else []
-    if engine_arch and engine_arch != target.arch:
-        notes.append(EMULATION_NOTE.format(engine=engine_arch))
-    return Plan(target, platform, image, tuple(notes))
+    notes += host.notes(target.arch)
+    foreign = tuple(arch for arch in host.emulated() if arch != target.arch)
+    return Plan(target, platform, image, tuple(notes), foreign_arches=foreign)
 
 
 def _ensure_image(engine: Engine, image: str, arch: str, options: ExecOptions,
@@ -137,9 +189,9 @@ def _ensure_image(engine: Engine, image: str, arch: str, options: ExecOptions,
     With --require-exec an unavailable image raises ImageUnavailable instead."""
     try:
         present = engine.image_arch(image)
-        if options.pull is PullPolicy.ALWAYS or (
-                present is None and options.pull is PullPolicy.MISSING):
-            engine.pull(image, _engine_platform(arch), progress)
+        policy = options.pull or PullPolicy.MISSING
+        if policy is PullPolicy.ALWAYS or (present is None and policy is PullPolicy.MISSING):
+            engine.pull(image, engine_platform(arch), progress)
             present = engine.image_arch(image)
         elif present is None:
             raise ImageUnavailable(f"image {image} is not present and --pull is never",
@@ -153,10 +205,6 @@ def _ensure_image(engine: Engine, image: str, arch: str, options: ExecOptions,
     if present != arch:
         return f"image {image} is for {present}, the target is {arch}"
     return None
-
-
-def _engine_platform(arch: str) -> str:
-    return "linux/arm64" if arch == "arm64" else "linux/amd64"
 
 
 def _run_all(engine: Engine, plans: list[Plan], options: ExecOptions,

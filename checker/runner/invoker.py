@@ -18,7 +18,10 @@ from checker.findings import Invocation
 from checker.options import Event, ExecOptions, NetworkMode, Target
 from checker.runner import rie
 from checker.runner.docker import Engine
+from checker.runner.emulation import foreign_executable_notes
 from checker.runner.errors import Cancelled, ContainerError, RunnerError
+from checker.runner.extensions import extension_invocations, staged_extension_names
+from checker.runner.images import FunctionImage
 from checker.runner.logs import LogLine, invoke_finished, parse_docker_logs, read_invoke_log
 from checker.runner.memory import MemoryWatch
 from checker.runner.outcome import MemoryFacts, classify
@@ -26,8 +29,11 @@ from checker.runner.result import ExecutionResult
 from checker.runner.session import Session
 from checker.runner.spec import (
     RIE_CONTAINER_PORT,
+    ContainerSpec,
+    ImageStart,
     Ports,
     Staging,
+    build_image_spec,
     build_spec,
     timeout_seconds,
 )
@@ -45,12 +51,15 @@ _NS_PER_MS = 1_000_000
 
 @dataclass(frozen=True)
 class Plan:
-    """A target that can run: its platform, the image to run it in, caveats known up front."""
+    """A target that can run: its platform, the image to run it in, caveats known up front.
+    function_image is set for a container-image function (then `image` is its reference)."""
 
     target: Target
     platform: Platform
     image: str
     notes: tuple[str, ...] = ()
+    function_image: FunctionImage | None = None
+    foreign_arches: tuple[str, ...] = ()  # other architectures the kernel runs under QEMU
 
 
 @dataclass(frozen=True)
@@ -71,11 +80,16 @@ def run_target(engine: Engine, session: Session, plan: Plan, options: ExecOption
     notes = plan.notes
     done: list[Invocation] = []
     try:
-        work = session.temp_dir()
-        staging = _stage(target, work, session.cancel.is_set)
+        staging = None
+        if plan.function_image is None:
+            work = session.temp_dir()
+            staging = _stage(target, work, session.cancel.is_set)
+            notes += foreign_executable_notes(staging.task_dir, staging.opt_dir,
+                                              plan.foreign_arches)
         running, spec_notes = _start(engine, session, plan, options, staging)
         notes += spec_notes
         _send_events(engine, session, running, plan, options, progress, done)
+        done += _extension_results(engine, running, _extension_names(plan, staging), options)
         return ExecutionResult(target.id, tuple(done), None, notes)
     except RunnerError as error:
         return ExecutionResult(target.id, tuple(done), str(error), notes)
@@ -97,8 +111,24 @@ def _stage(target: Target, work: Path, cancelled: Callable[[], bool]) -> Staging
     return staging
 
 
+def _extension_names(plan: Plan, staging: Staging | None) -> tuple[str, ...]:
+    """The files the RIE will start from /opt/extensions (everything there but directories)."""
+    if plan.function_image is not None:
+        return plan.function_image.extensions
+    return staged_extension_names(staging.opt_dir) if staging is not None else ()
+
+
+def _extension_results(engine: Engine, running: _Running, names: tuple[str, ...],
+                       options: ExecOptions) -> list[Invocation]:
+    """One Invocation per extension, judged from the container's whole log."""
+    if not names:
+        return []
+    lines = parse_docker_logs(engine.logs(running.container_id))
+    return list(extension_invocations(names, lines, timeout_seconds(options)))
+
+
 def _start(engine: Engine, session: Session, plan: Plan, options: ExecOptions,
-           staging: Staging) -> tuple[_Running, tuple[str, ...]]:
+           staging: Staging | None) -> tuple[_Running, tuple[str, ...]]:
     """Start the container and wait for the RIE; one retry when a picked port was taken."""
     for attempt in range(2):
         running, notes, startup = _start_once(engine, session, plan, options, staging)
@@ -114,14 +144,9 @@ def _start(engine: Engine, session: Session, plan: Plan, options: ExecOptions,
 
 
 def _start_once(engine: Engine, session: Session, plan: Plan, options: ExecOptions,
-                staging: Staging) -> tuple[_Running | None, tuple[str, ...], list[str]]:
+                staging: Staging | None) -> tuple[_Running | None, tuple[str, ...], list[str]]:
     """The running container, or None and its log when the RIE never answered."""
-    spec, notes = build_spec(
-        plan.target, plan.platform, options, image=plan.image,
-        name=f"lambdacheck-{session.id[:8]}-{secrets.token_hex(3)}",
-        labels=session.labels(plan.target.id.label()), staging=staging,
-        ports=_pick_ports(options.network),
-    )
+    spec, notes = _spec(session, plan, options, staging)
     container_id = session.start(spec)
     try:
         port = _rie_port(engine, container_id, spec.command, options.network)
@@ -135,6 +160,23 @@ def _start_once(engine: Engine, session: Session, plan: Plan, options: ExecOptio
         raise
     session.release_container(container_id)
     return None, notes, startup
+
+
+def _spec(session: Session, plan: Plan, options: ExecOptions, staging: Staging | None,
+          ) -> tuple[ContainerSpec, tuple[str, ...]]:
+    name = f"lambdacheck-{session.id[:8]}-{secrets.token_hex(3)}"
+    labels = session.labels(plan.target.id.label())
+    ports = _pick_ports(options.network)
+    image = plan.function_image
+    if image is not None:
+        start = ImageStart(image.reference, image.config.entrypoint, image.config.cmd,
+                           image.config.working_dir, image.rie_mount)
+        return build_image_spec(plan.target, plan.platform, options, start, name=name,
+                                labels=labels, ports=ports)
+    if staging is None:
+        raise TypeError("a ZIP or directory target runs from its staging directories")
+    return build_spec(plan.target, plan.platform, options, image=plan.image, name=name,
+                      labels=labels, staging=staging, ports=ports)
 
 
 def _pick_ports(network: NetworkMode) -> Ports:
@@ -208,7 +250,7 @@ def _read_log(engine: Engine, container_id: str, seen_ns: int, *, settle: bool) 
                  if line.ns > seen_ns]
         if not settle or invoke_finished(lines) or time.monotonic() > deadline:
             return lines
-        time.sleep(0.02)
+        time.sleep(0.005)
 
 
 def _since(seen_ns: int, lines: list[LogLine]) -> int:

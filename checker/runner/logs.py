@@ -16,8 +16,11 @@ _REQUEST_LINE = re.compile(r"^(START|END|REPORT) RequestId: ")
 _REPORT_FIELD = re.compile(r"(Init Duration|Billed Duration|Duration): ([0-9.]+) ms")
 _INIT_REPORT = re.compile(r"\(rapid\) INIT REPORT\(durationMs: ([0-9.]+)\)")
 _INIT_FAILED = re.compile(r"\(rapid\) Init failed\b.*?\berror=(.*?)(?: InvokeID=\S*)?$")
+_INVOKE_FAILED = re.compile(r"\(rapid\) Invoke failed\b.*?\berror=(.*?)(?: InvokeID=\S*)?$")
 _PROCESS_EXIT = re.compile(r"\(rapid\) Process (\S+) exited: (.*)$")
 _RESET = re.compile(r"\(rapid\) Reset initiated: (\w+)")
+_FATAL = re.compile(r"\(rapid\) First fatal error stored in appctx: (\S+)")
+_NOT_STARTED = re.compile(r"\(rapid\) The runtime was not started\.")
 _FINISHED = re.compile(r"^REPORT RequestId: |\(rapid\) Invoke DONE failed|\(rapid\) Reset initiated: "
                        r"ReleaseFail")
 
@@ -36,8 +39,13 @@ class InvokeLog:
     duration_ms / billed_ms: from the REPORT line (absent when the runtime died)
     init_ms: the INIT REPORT's durationMs (the REPORT's "Init Duration" is not measured)
     init_error: the RIE's "Init failed" reason, when the runtime died before asking for work
+    invoke_error: the RIE's "Invoke failed" reason (an init redone during the invoke included)
     exits: "runtime-1: exit status 3", "runtime-5: signal: killed", ... in order
+        (an extension's process is "extension-NAME-N")
     resets: why the RIE reset the sandbox ("Timeout", "ReleaseFail")
+    fatal_error: the first fatal error type the RIE stored ("Runtime.ExitError",
+        "Extension.Crash", "Extension.LaunchError")
+    runtime_not_started: the RIE gave up before starting the runtime (an extension failed)
     """
 
     output: tuple[str, ...] = ()
@@ -45,8 +53,11 @@ class InvokeLog:
     billed_ms: float | None = None
     init_ms: float | None = None
     init_error: str | None = None
+    invoke_error: str | None = None
     exits: tuple[str, ...] = ()
     resets: tuple[str, ...] = ()
+    fatal_error: str | None = None
+    runtime_not_started: bool = False
 
 
 def parse_docker_logs(raw: bytes) -> list[LogLine]:
@@ -88,6 +99,9 @@ def read_invoke_log(lines: list[LogLine]) -> InvokeLog:
     report: dict[str, float] = {}
     init_ms = None
     init_error = None
+    invoke_error = None
+    fatal_error = None
+    not_started = False
     for line in lines:
         text = line.text
         if not is_emulator_line(text):
@@ -98,16 +112,25 @@ def read_invoke_log(lines: list[LogLine]) -> InvokeLog:
             init_ms = float(match.group(1))
         elif match := _INIT_FAILED.search(text):
             init_error = init_error or match.group(1)
+        elif match := _INVOKE_FAILED.search(text):
+            invoke_error = invoke_error or match.group(1)
         elif match := _PROCESS_EXIT.search(text):
             exits.append(f"{match.group(1)}: {match.group(2)}")
         elif match := _RESET.search(text):
             resets.append(match.group(1))
+        elif match := _FATAL.search(text):
+            fatal_error = fatal_error or match.group(1)
+        elif _NOT_STARTED.search(text):
+            not_started = True
     return InvokeLog(
         output=tuple(output),
         duration_ms=report.get("Duration"),
         billed_ms=report.get("Billed Duration"),
         init_ms=init_ms,
         init_error=init_error,
+        invoke_error=invoke_error,
         exits=tuple(exits),
         resets=tuple(resets),
+        fatal_error=fatal_error,
+        runtime_not_started=not_started,
     )

@@ -24,6 +24,7 @@ INIT_ERROR = "init-error"
 CRASH = "crash"
 OOM = "oom"
 NO_RESPONSE = "no-response"
+EXTENSION_ERROR = "extension-error"
 
 # Errors the runtime reports from init (before the first /next): the handler never ran.
 INIT_ERROR_TYPES = frozenset({
@@ -32,9 +33,11 @@ INIT_ERROR_TYPES = frozenset({
 })
 _LOADER_LINE = re.compile(
     r"error while loading shared libraries|: version [`'][^']+' not found|"
-    r"cannot open shared object file|symbol lookup error|exec format error|bad interpreter"
+    r"cannot open shared object file|symbol lookup error|exec format error|bad interpreter|"
+    r"\bexec: \S+: (?:not found|Permission denied)"
 )
 _REQUEST_PREFIX = re.compile(r"^RequestId: \S+ Error: ")
+_EXTENSION_PROCESS = re.compile(r"^extension-(.+)-\d+$")
 _NEAR_LIMIT = 0.97  # a peak this close to the limit counts as hitting it
 
 
@@ -66,6 +69,10 @@ def classify(answer: HttpAnswer, log: InvokeLog, memory: MemoryFacts, *,
         return Verdict(TIMEOUT, answer.text.strip() or "the function timed out")
     if _killed(answer.text, log) and _out_of_memory(memory):
         return Verdict(OOM, _oom_message(memory))
+    extension = extension_failure(log)
+    if extension is not None:
+        during_init = log.init_error is not None or log.runtime_not_started
+        return Verdict(INIT_ERROR if during_init else EXTENSION_ERROR, extension)
     if log.init_error is not None or _init_error_type(error) or (
             answer.status != 200 and not answer.body.strip()):
         return Verdict(INIT_ERROR, _init_message(error, log))
@@ -80,6 +87,19 @@ def classify(answer: HttpAnswer, log: InvokeLog, memory: MemoryFacts, *,
         if mismatch is not None:
             return Verdict(UNEXPECTED_RESPONSE, mismatch)
     return Verdict(SUCCESS, "")
+
+
+def extension_failure(log: InvokeLog) -> str | None:
+    """"Extension.Crash: extension NAME exited: exit status 4" when an extension failed."""
+    fatal = log.fatal_error or ""
+    if not fatal.startswith("Extension."):
+        return None
+    for item in log.exits:
+        process, _, status = item.partition(": ")
+        if match := _EXTENSION_PROCESS.match(process):
+            return f"{fatal}: extension {match.group(1)} exited: {status}"
+    reason = log.init_error or log.invoke_error
+    return f"{fatal}: {reason}" if reason else fatal
 
 
 def _no_answer(answer: HttpAnswer, container_running: bool) -> Verdict:

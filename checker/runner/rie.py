@@ -62,7 +62,7 @@ def wait_ready(port: int, *, within_s: float, alive: Callable[[], bool],
         if not alive():
             return False
         time.sleep(pause)
-        pause = min(pause * 2, 0.2)
+        pause = min(pause * 2, 0.05)
     return False
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from checker.options import ExecOptions, NetworkMode, Target
+from checker.options import ExecOptions, ImageRef, NetworkMode, Target
 from checker.runtime import HandlerStyle, Platform
 
 RIE_BINARY = "/usr/local/bin/aws-lambda-rie"
@@ -46,6 +46,10 @@ RESERVED_VARIABLES = frozenset({
 # Read by the RIE, not by Lambda: set from the options, never from --env.
 EMULATOR_VARIABLES = frozenset({"AWS_LAMBDA_FUNCTION_TIMEOUT"})
 DEFAULT_REGION = "us-east-1"
+# An image sets these itself (the AWS base images in their ENV); Lambda leaves them to it.
+IMAGE_OWNED_VARIABLES = frozenset({
+    "PATH", "LD_LIBRARY_PATH", "LANG", "TZ", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+})
 _ENGINE_PLATFORMS = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}
 
 
@@ -87,6 +91,18 @@ class ContainerSpec:
 
 
 @dataclass(frozen=True)
+class ImageStart:
+    """How a container-image function starts: what the engine runs, the image's ENTRYPOINT,
+    CMD and WORKDIR, and a host RIE to mount when the image has none."""
+
+    reference: str
+    entrypoint: tuple[str, ...]
+    cmd: tuple[str, ...]
+    working_dir: str
+    rie_mount: Path | None = None
+
+
+@dataclass(frozen=True)
 class Staging:
     """Where the unpacked function and layers are on the host."""
 
@@ -94,11 +110,25 @@ class Staging:
     opt_dir: Path
 
 
+def engine_platform(arch: str) -> str | None:
+    """The engine's platform string for a Lambda architecture ("linux/arm64")."""
+    return _ENGINE_PLATFORMS.get(arch)
+
+
 def function_name(target: Target) -> str:
     """A valid Lambda function name (letters, digits, - and _, at most 64) for the target."""
-    base = target.name or Path(str(target.artifact)).name.rsplit(".", 1)[0]
+    base = target.name or _artifact_stem(target.artifact)
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", base).strip("-") or "function"
     return cleaned[:64]
+
+
+def _artifact_stem(artifact: Path | ImageRef) -> str:
+    """A ZIP's or archive's file name without its extension; an image name without its
+    registry, repository path and tag."""
+    if isinstance(artifact, ImageRef) and artifact.transport == "docker-daemon":
+        return artifact.reference.rsplit("/", 1)[-1].split(":", 1)[0]
+    path = Path(artifact.reference) if isinstance(artifact, ImageRef) else artifact
+    return path.name.rsplit(".", 1)[0]
 
 
 def timeout_seconds(options: ExecOptions) -> int:
@@ -108,7 +138,8 @@ def timeout_seconds(options: ExecOptions) -> int:
 
 def lambda_environment(target: Target, platform: Platform, options: ExecOptions,
                        ) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The environment Lambda gives the function, then --env on top; and notes on overrides."""
+    """The environment Lambda gives the function, then --env on top; and notes on overrides.
+    For an image, the variables it owns (IMAGE_OWNED_VARIABLES) come from its own ENV."""
     name = function_name(target)
     today = datetime.now(timezone.utc).strftime("%Y/%m/%d")
     env = {
@@ -129,10 +160,12 @@ def lambda_environment(target: Target, platform: Platform, options: ExecOptions,
         "LD_LIBRARY_PATH": ":".join(platform.ld_library_path) or DEFAULT_LD_LIBRARY_PATH,
         **dict(DUMMY_CREDENTIALS),
     }
+    if isinstance(target.artifact, ImageRef):
+        env = {key: value for key, value in env.items() if key not in IMAGE_OWNED_VARIABLES}
+    elif target.handler:
+        env["_HANDLER"] = target.handler
     if target.runtime.handler_style is not HandlerStyle.CUSTOM:
         env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{target.runtime.name}"
-    if target.handler:
-        env["_HANDLER"] = target.handler
     notes = []
     if timeout_seconds(options) != options.timeout_s:
         notes.append(f"timeout {options.timeout_s:g} s rounded up to {timeout_seconds(options)} s "
@@ -148,6 +181,16 @@ def lambda_environment(target: Target, platform: Platform, options: ExecOptions,
     return env, tuple(notes)
 
 
+def rie_addresses(options: ExecOptions, ports: Ports) -> tuple[str, ...]:
+    """The RIE's own flags: where it listens."""
+    if options.network is NetworkMode.HOST:
+        return (
+            "--runtime-interface-emulator-address", f"127.0.0.1:{ports.rie}",
+            "--runtime-api-address", f"127.0.0.1:{ports.runtime_api}",
+        )
+    return ("--runtime-interface-emulator-address", f"0.0.0.0:{RIE_CONTAINER_PORT}")
+
+
 def rie_command(target: Target, options: ExecOptions, ports: Ports) -> tuple[str, ...]:
     """The RIE's arguments: where it listens, then the bootstrap for managed runtimes.
 
@@ -155,13 +198,7 @@ def rie_command(target: Target, options: ExecOptions, ports: Ports) -> tuple[str
     as Lambda does. A managed runtime starts the image's /var/runtime/bootstrap with _HANDLER
     set, which is what the official images' /lambda-entrypoint.sh does under the RIE.
     """
-    if options.network is NetworkMode.HOST:
-        command: tuple[str, ...] = (
-            "--runtime-interface-emulator-address", f"127.0.0.1:{ports.rie}",
-            "--runtime-api-address", f"127.0.0.1:{ports.runtime_api}",
-        )
-    else:
-        command = ("--runtime-interface-emulator-address", f"0.0.0.0:{RIE_CONTAINER_PORT}")
+    command = rie_addresses(options, ports)
     if target.runtime.handler_style is HandlerStyle.CUSTOM:
         return command
     return (*command, RUNTIME_BOOTSTRAP)
@@ -187,7 +224,46 @@ def build_spec(target: Target, platform: Platform, options: ExecOptions, *, imag
         network=options.network,
         publish_port=RIE_CONTAINER_PORT if bridge else None,
         memory_bytes=options.memory_mb * 1024 * 1024,
-        tmpfs=(("/tmp", f"rw,exec,nosuid,nodev,size={options.ephemeral_mb}m,mode=1777"),),
-        platform=_ENGINE_PLATFORMS.get(target.arch),
+        tmpfs=_tmpfs(options),
+        platform=engine_platform(target.arch),
     )
     return spec, notes
+
+
+def image_command(entrypoint: tuple[str, ...], cmd: tuple[str, ...],
+                  handler: str | None) -> tuple[str, ...]:
+    """What Lambda starts in an image: its ENTRYPOINT with its CMD, or with the handler in
+    place of the CMD (the function's ImageConfig command)."""
+    return (*entrypoint, handler) if handler else (*entrypoint, *cmd)
+
+
+def build_image_spec(target: Target, platform: Platform, options: ExecOptions,
+                     image: ImageStart, *, name: str, labels: dict[str, str], ports: Ports,
+                     ) -> tuple[ContainerSpec, tuple[str, ...]]:
+    """The container for a container-image function: the image's own ENTRYPOINT and CMD
+    started by the RIE, as uid 993 with a read-only root whatever its USER says; the image's
+    ENV under Lambda's variables; nothing mounted but the RIE when the image lacks one."""
+    env, notes = lambda_environment(target, platform, options)
+    binds = (Bind(image.rie_mount, RIE_BINARY),) if image.rie_mount is not None else ()
+    bridge = options.network is NetworkMode.BRIDGE
+    spec = ContainerSpec(
+        image=image.reference,
+        name=name,
+        entrypoint=(RIE_BINARY,),
+        command=(*rie_addresses(options, ports),
+                 *image_command(image.entrypoint, image.cmd, target.handler)),
+        environment=tuple(sorted(env.items())),
+        labels=tuple(sorted(labels.items())),
+        binds=binds,
+        network=options.network,
+        publish_port=RIE_CONTAINER_PORT if bridge else None,
+        memory_bytes=options.memory_mb * 1024 * 1024,
+        tmpfs=_tmpfs(options),
+        platform=engine_platform(target.arch),
+        working_dir=image.working_dir or "/",
+    )
+    return spec, notes
+
+
+def _tmpfs(options: ExecOptions) -> tuple[tuple[str, str], ...]:
+    return (("/tmp", f"rw,exec,nosuid,nodev,size={options.ephemeral_mb}m,mode=1777"),)

@@ -87,7 +87,8 @@ def test_sam_template_notes_say_what_was_left_out_and_why() -> None:
         "only after deployment; left unset"),
         ("NoDefaultFunction: Runtime is !Ref NoDefaultParam, which has no value before "
         "deployment (give the parameter a Default); not checked"),
-        "ImageFunction: PackageType Image (container image) is not supported yet; not checked",
+        ("ImageFunction: a container image with no local image: build it (sam build) or name "
+         "it with --image-function ImageFunction=docker-daemon:NAME:TAG; not checked"),
         "S3Function: CodeUri is in S3 (s3://my-bucket/code.zip); not checked",
         "S3ObjectFunction: CodeUri is in S3 (s3://my-bucket/code.zip); not checked",
         "S3CodeFunction: Code is in S3 (s3://my-bucket/code.zip); not checked",
@@ -261,3 +262,41 @@ def test_any_template_shape_gives_specs_or_notes_never_a_crash(
     assert all(isinstance(note, str) for note in found.notes)
     assert all(spec.runtimes is None or all(isinstance(r, str) for r in spec.runtimes)
                for spec in found.functions)
+
+
+IMAGE_TEMPLATE = """
+Resources:
+  Tagged:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+      Architectures: [arm64]
+      MemorySize: 512
+    Metadata:
+      DockerTag: python3.12-v1
+      DockerContext: ./app
+      Dockerfile: Dockerfile
+  Remote:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+      ImageUri: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest
+  Built:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+      ImageUri: builtfunction:latest
+"""
+
+
+def test_image_functions_from_local_images(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(IMAGE_TEMPLATE)
+    found = load_template(template, {"Remote": "docker-archive:/tmp/app.tar"})
+    by_name = {spec.name: spec for spec in found.functions}
+    assert str(by_name["Tagged"].artifact) == "docker-daemon:tagged:python3.12-v1"
+    assert by_name["Tagged"].arches == ("arm64",)
+    assert by_name["Tagged"].memory_mb == 512
+    assert str(by_name["Remote"].artifact) == "docker-archive:/tmp/app.tar"
+    assert str(by_name["Built"].artifact) == "docker-daemon:builtfunction:latest"
+    assert found.notes == ()

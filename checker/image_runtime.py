@@ -1,0 +1,155 @@
+"""A container image is its own runtime: describe it from its own filesystem and config.
+
+Selection needs a Runtime before anything is read (`placeholder_runtime`); the static check then
+builds the real Platform from the image (`image_platform`): glibc from its libc, its loader path
+from ENV LD_LIBRARY_PATH, ld.so.conf and the defaults, every file in view (so every library the
+loader could find is judged by its own version definitions), and the paths the function uses.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from types import MappingProxyType
+
+from checker.facts import ArtifactFacts, FileFacts
+from checker.image import ImageFacts
+from checker.runtime import HandlerStyle, Platform, Runtime
+
+IMAGE_FAMILY = "image"
+DEFAULT_LOADER_DIRS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib")
+MULTIARCH = {"x86_64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
+FUNCTION_ROOTS = ("/var/task", "/opt", "/var/runtime", "/var/lang")
+AWS_ENTRYPOINT = "/lambda-entrypoint.sh"
+_INCLUDE = re.compile(r"^\s*include\s+(\S+)")
+
+
+def placeholder_runtime(ref: str, arch: str) -> Runtime:
+    """What selection puts in a Target for an image; static.py replaces the platform."""
+    platform = Platform(arch=arch, glibc="?", glibc_sources=(), libraries=MappingProxyType({}),
+                        absent=MappingProxyType({}), inventory_complete=True,
+                        executables=frozenset(), ld_library_path=(), image=ref)
+    return Runtime(name="image", os_id="image", os_name="the image's own OS", family=IMAGE_FAMILY,
+                   language_version=None, handler_style=HandlerStyle.CUSTOM,
+                   platforms=MappingProxyType({arch: platform}), origin=ref)
+
+
+def image_runtime(image: ImageFacts, arch: str) -> Runtime:
+    platform = image_platform(image, arch)
+    return Runtime(name="image", os_id="image", os_name=_os_name(image.filesystem),
+                   family=IMAGE_FAMILY, language_version=None, handler_style=HandlerStyle.CUSTOM,
+                   platforms=MappingProxyType({arch: platform}), origin=image.ref)
+
+
+def image_platform(image: ImageFacts, arch: str) -> Platform:
+    files = image.filesystem.by_path()
+    env = dict(image.config.env)
+    return Platform(
+        arch=arch, glibc=_glibc(files), glibc_sources=(), libraries=MappingProxyType({}),
+        absent=MappingProxyType({}), inventory_complete=True,
+        executables=frozenset("/" + path for path, f in files.items() if f.mode & 0o111),
+        ld_library_path=loader_path(env.get("LD_LIBRARY_PATH", ""), image.filesystem, arch),
+        image=image.ref)
+
+
+def loader_path(ld_library_path: str, filesystem: ArtifactFacts, arch: str) -> tuple[str, ...]:
+    dirs = [d for d in ld_library_path.split(":") if d]
+    dirs += _ld_so_conf(filesystem, "etc/ld.so.conf", depth=0)
+    multiarch = MULTIARCH.get(arch)
+    if multiarch:
+        dirs += [f"/lib/{multiarch}", f"/usr/lib/{multiarch}"]
+    dirs += DEFAULT_LOADER_DIRS
+    return tuple(dict.fromkeys(posixpath.normpath(d) for d in dirs))
+
+
+def _ld_so_conf(filesystem: ArtifactFacts, path: str, depth: int) -> list[str]:
+    text = filesystem.texts.get(path)
+    if text is None or depth > 3:
+        return []
+    dirs: list[str] = []
+    for raw in text.decode("utf-8", "replace").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        include = _INCLUDE.match(line)
+        if include:
+            pattern = include.group(1).lstrip("/")
+            for candidate in sorted(f.path for f in filesystem.files
+                                    if _glob(candidate_path=f.path, pattern=pattern)):
+                dirs += _ld_so_conf(filesystem, candidate, depth + 1)
+        elif line.startswith("/"):
+            dirs.append(line)
+    return dirs
+
+
+def _glob(*, candidate_path: str, pattern: str) -> bool:
+    from fnmatch import fnmatchcase
+
+    return fnmatchcase(candidate_path, pattern)
+
+
+def want_text(path: str) -> bool:
+    """Files whose contents the image checks read: loader config, the AWS entrypoint script."""
+    return path in ("etc/ld.so.conf", "lambda-entrypoint.sh", "etc/os-release",
+                    "usr/lib/os-release") or (path.startswith("etc/ld.so.conf.d/")
+                                              and path.endswith(".conf"))
+
+
+def want_elf(path: str) -> bool:
+    """Parse ELF files where the function's code and the libraries it can load live."""
+    return path.startswith(_ELF_PREFIXES)
+
+
+_ELF_PREFIXES = (*(r.lstrip("/") + "/" for r in FUNCTION_ROOTS), "lib", "usr/lib",
+                 "usr/local/lib", "bin/", "usr/bin/", "usr/local/bin/", "sbin/", "usr/sbin/")
+
+
+def function_scope(image: ImageFacts) -> tuple[str, ...]:
+    """The paths the function uses: what the rules judge in an image (not the whole OS)."""
+    env = dict(image.config.env)
+    roots = list(FUNCTION_ROOTS)
+    roots += [env[k] for k in ("LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR") if env.get(k)]
+    roots += [p for p in (command(image) or ())[:1] if p.startswith("/")]
+    return tuple(dict.fromkeys(posixpath.normpath(r) for r in roots))
+
+
+def command(image: ImageFacts) -> tuple[str, ...] | None:
+    """ENTRYPOINT + CMD, as the container would run them (None when neither is set)."""
+    entrypoint = image.config.entrypoint or ()
+    cmd = image.config.cmd or ()
+    if len(entrypoint) == 1 and " " in entrypoint[0] and not cmd:
+        return tuple(shlex.split(entrypoint[0]))  # shell-form ENTRYPOINT
+    full = tuple(entrypoint) + tuple(cmd)
+    return full or None
+
+
+_LIBC_FILE = re.compile(r"^libc-(\d+\.\d+)\.so$")
+
+
+def _glibc(files: dict[str, FileFacts]) -> str:
+    """The image's glibc version: from a libc-2.NN.so file name (older glibc), else the
+    highest GLIBC_ node libc.so.6 defines (a release without new symbols has none of its own,
+    so this can read one lower)."""
+    for path in files:
+        named = _LIBC_FILE.match(posixpath.basename(path))
+        if named:
+            return named.group(1)
+    best: tuple[int, ...] = ()
+    for path, file in files.items():
+        if file.elf is None or (file.elf.soname or posixpath.basename(path)) != "libc.so.6":
+            continue
+        for name in file.elf.version_defs:
+            if name.startswith("GLIBC_2."):
+                parts = tuple(int(p) for p in name[6:].split(".") if p.isdigit())
+                best = max(best, parts)
+    return ".".join(map(str, best[:2])) if best else "unknown"
+
+
+def _os_name(filesystem: ArtifactFacts) -> str:
+    for path in ("etc/os-release", "usr/lib/os-release"):
+        text = filesystem.texts.get(path)
+        if text is None:
+            continue
+        for line in text.decode("utf-8", "replace").splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip().strip('"')
+    return "the image's own OS"

@@ -1,0 +1,130 @@
+"""The static check of container-image functions, on real images built FROM the stand-ins."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from tests.build.compile import BuildCache
+
+pytestmark = pytest.mark.docker
+BASE = "lambdacheck-standin/provided:bullseye"  # glibc 2.31, /lambda-entrypoint.sh
+RUNTIME_SH = b"#!/bin/sh\nexec sleep 1\n"
+
+
+class Images:
+    """Builds tagged images with `docker build`; removes them when the module is done."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tags: list[str] = []
+
+    def build(self, files: dict[str, tuple[bytes, int]], dockerfile: str) -> str:
+        context = self.root / uuid.uuid4().hex[:8]
+        context.mkdir()
+        for name, (data, mode) in files.items():
+            (context / name).write_bytes(data)
+            (context / name).chmod(mode)
+        (context / "Dockerfile").write_text(f"FROM {BASE}\n{dockerfile}")
+        tag = f"lambdacheck-test/image-check:{context.name}"
+        subprocess.run(["docker", "build", "-q", "-t", tag, str(context)], check=True,
+                       capture_output=True, timeout=120)
+        self.tags.append(tag)
+        return tag
+
+    def save(self, tag: str) -> Path:
+        archive = self.root / f"{tag.rsplit(':', 1)[1]}.tar"
+        subprocess.run(["docker", "save", "-o", str(archive), tag], check=True, timeout=120)
+        return archive
+
+
+@pytest.fixture(scope="module")
+def images(docker_client: docker.DockerClient,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Images]:
+    del docker_client  # the gate: skips (or fails in CI) without an engine and stand-ins
+    made = Images(tmp_path_factory.mktemp("images"))
+    yield made
+    if made.tags:
+        subprocess.run(["docker", "rmi", "-f", *made.tags], capture_output=True, check=False)
+
+
+def lambdacheck(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "checker", "check", *map(str, args)],
+                          capture_output=True, text=True, timeout=180, check=False)
+
+
+def test_custom_runtime_image_passes(images: Images) -> None:
+    tag = images.build({"bootstrap": (RUNTIME_SH, 0o755)},
+                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"handler\"]\n")
+    result = lambdacheck(f"docker-daemon:{tag}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "glibc 2.31" in result.stdout
+
+
+def test_binary_needing_newer_glibc_than_the_image(images: Images,
+                                                   build_cache: BuildCache) -> None:
+    binary = build_cache.c("hello.c", name="hello").read_bytes()
+    tag = images.build({"bootstrap": (binary, 0o755)},
+                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"handler\"]\n")
+    result = lambdacheck(f"docker-daemon:{tag}")
+    assert result.returncode == 1
+    assert "/var/runtime/bootstrap [__libc_start_main@GLIBC_2.34]" in result.stdout
+    archive = lambdacheck(f"docker-archive:{images.save(tag)}")  # no engine needed for this one
+    assert "/var/runtime/bootstrap [__libc_start_main@GLIBC_2.34]" in archive.stdout
+
+
+def test_library_missing_from_the_image(images: Images, build_cache: BuildCache) -> None:
+    stub = build_cache.c("libfoo.c", name="libssl.so.3", subdir="ssl", flags=[
+        "-shared", "-fPIC", "-Wl,-soname,libssl.so.3"])
+    binary = build_cache.c("usefoo.c", name="usessl", subdir="ssl", flags=[
+        f"-L{stub.parent}", "-l:libssl.so.3", "-static-libgcc"])
+    tag = images.build({"bootstrap": (binary.read_bytes(), 0o755)},
+                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"handler\"]\n")
+    result = lambdacheck(f"docker-daemon:{tag}")
+    assert result.returncode == 1
+    assert "needs libssl.so.3, which is neither bundled nor on" in result.stdout
+
+
+def test_runtime_in_var_task_is_never_started(images: Images) -> None:
+    tag = images.build({"bootstrap": (RUNTIME_SH, 0o755)},
+                       "COPY bootstrap /var/task/bootstrap\nCMD [\"handler\"]\n")
+    result = lambdacheck(f"docker-daemon:{tag}")
+    assert result.returncode == 1
+    assert "execs /var/runtime/bootstrap: it never starts" in result.stdout
+    assert "COPY it to ${LAMBDA_RUNTIME_DIR}" in result.stdout
+
+
+def test_bootstrap_readable_by_root_only(images: Images) -> None:
+    tag = images.build({"bootstrap": (RUNTIME_SH, 0o700)},
+                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"handler\"]\n")
+    result = lambdacheck(f"docker-daemon:{tag}")
+    assert result.returncode == 1
+    assert "the runtime bootstrap is not executable by others (mode 0700)" in result.stdout
+
+
+def test_entrypoint_needs_exactly_one_argument(images: Images) -> None:
+    tag = images.build({"bootstrap": (RUNTIME_SH, 0o755)},
+                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"a\", \"b\"]\n")
+    result = lambdacheck(f"docker-daemon:{tag}")
+    assert "gets 2 arguments; it takes exactly one" in result.stdout
+
+
+def test_image_checked_for_the_wrong_arch(images: Images) -> None:
+    tag = images.build({"bootstrap": (RUNTIME_SH, 0o755)},
+                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"handler\"]\n")
+    result = lambdacheck(f"docker-daemon:{tag}", "--arch", "arm64")
+    assert result.returncode == 1
+    assert "the image is built for x86_64; the function runs on arm64" in result.stdout
+
+
+def test_missing_image_is_one_line() -> None:
+    result = lambdacheck("docker-daemon:lambdacheck-test/does-not-exist:1")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("lambdacheck: error: ")
