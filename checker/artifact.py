@@ -206,7 +206,7 @@ def _scan_zip(archive: zipfile.ZipFile, scan: _Scan, path: Path, workers: int) -
     overlapping = {index: overlaps_by_id[id(info)] for index, info in enumerate(members)
                    if id(info) in overlaps_by_id}
     runs = _runs(members, workers)
-    if len(runs) <= 1 or not _picklable(scan.want_text):
+    if len(runs) <= 1 or not picklable(scan.want_text):
         for index, info in enumerate(members):
             _scan_member(archive, info, scan, overlapping.get(index))
         return
@@ -240,7 +240,8 @@ def _runs(members: list[zipfile.ZipInfo], workers: int) -> list[tuple[int, int]]
     return [run for run in runs if run[0] < run[1]]
 
 
-def _picklable(value: object) -> bool:
+def picklable(value: object) -> bool:
+    """Whether `value` can be sent to a worker process."""
     try:
         pickle.dumps(value)
     except (pickle.PicklingError, AttributeError, TypeError):

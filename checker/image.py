@@ -22,14 +22,13 @@ Choices:
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from checker.artifact import ScanLimits
+from checker.artifact import ScanLimits, picklable
 from checker.errors import EngineUnavailable, InputError
 from checker.facts import AnomalyKind, ArtifactFacts, ArtifactRole
 from checker.image_archive import BlobSpan, read_archive_chunks, read_archive_file
@@ -176,7 +175,7 @@ class _Reading:
 
     def read_spans(self, spans: list[BlobSpan]) -> Iterator[LayerDiff]:
         workers = min(self.workers, len(spans))
-        if workers <= 1 or not _picklable(self.wants):
+        if workers <= 1 or not picklable(self.wants):
             for span in spans:
                 yield self.read_at(span)
             return
@@ -223,14 +222,6 @@ def _read_span(span: BlobSpan, wants: Wants, limits: ScanLimits) -> LayerDiff:
     """In a worker process: read one layer blob of an archive file."""
     return read_layer_at(span.path, span.offset, span.size, span.what, wants,
                          Budget(limits.max_unpacked_bytes, limits.max_members))
-
-
-def _picklable(value: object) -> bool:
-    try:
-        pickle.dumps(value)
-    except (pickle.PicklingError, AttributeError, TypeError):
-        return False
-    return True
 
 
 def image_config(config: Mapping[str, Any], label: str) -> ImageConfig:

@@ -12,10 +12,13 @@ import posixpath
 import re
 import shlex
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from checker.facts import ArtifactFacts, FileFacts
-from checker.image import ImageFacts
 from checker.runtime import HandlerStyle, Platform, Runtime
+
+if TYPE_CHECKING:  # the image reader loads only when an image is checked
+    from checker.image import ImageFacts
 
 IMAGE_FAMILY = "image"
 DEFAULT_LOADER_DIRS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib")

@@ -24,7 +24,6 @@ from checker.project_config import (
     resolve_functions,
 )
 from checker.runtime import ARCHES, Catalog
-from checker.template import load_template
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,8 @@ def _specs(selection: Selection, config: ProjectConfig | None,
     discovered: tuple[FunctionSpec, ...] = ()
     notes: tuple[str, ...] = ()
     if template is not None:
+        from checker.template import load_template  # PyYAML loads only for templates
+
         found = load_template(template, dict(selection.image_functions))
         discovered, notes = found.functions, found.notes
     specs = resolve_functions(config, discovered) if config else \

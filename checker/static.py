@@ -7,18 +7,21 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checker import image_runtime
 from checker.artifact import scan_artifact
 from checker.errors import UsageError
 from checker.facts import ArtifactFacts, ArtifactRole
 from checker.findings import CheckResult, TargetResult
-from checker.image import ImageFacts, read_image
 from checker.options import ExecOptions, ImageRef, Target
 from checker.rules import ALL_RULES, NotApplicable, Rule, RuleContext
 from checker.rules.handler import handler_texts
 from checker.rules.view import FileView
 from checker.runtime import Limit
+
+if TYPE_CHECKING:
+    from checker.image import ImageFacts
 
 ScanKey = tuple[Path | ImageRef, ArtifactRole]
 
@@ -74,6 +77,8 @@ def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int,
           arch: str | None = None) -> ArtifactFacts | ImageFacts:
     path, role = key
     if isinstance(path, ImageRef):
+        from checker.image import read_image  # loaded only when an image is checked
+
         return read_image(path, want_text=image_runtime.want_text,
                           want_elf=image_runtime.want_elf, arch=arch, workers=workers)
     return scan_artifact(path, role, want_text=want_text, name=str(path), workers=workers)
@@ -82,7 +87,7 @@ def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int,
 def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts | ImageFacts], today: date,
                  settings: ExecOptions, limits: Mapping[str, Limit]) -> TargetResult:
     scanned = scans[(target.artifact, ArtifactRole.FUNCTION)]
-    image = scanned if isinstance(scanned, ImageFacts) else None
+    image = None if isinstance(scanned, ArtifactFacts) else scanned
     runtime = image_runtime.image_runtime(image, target.arch) if image else target.runtime
     platform = runtime.platform(target.arch)
     if platform is None:
@@ -103,7 +108,7 @@ def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts | ImageFacts
 
 
 def _artifact(scanned: ArtifactFacts | ImageFacts) -> ArtifactFacts:
-    return scanned.filesystem if isinstance(scanned, ImageFacts) else scanned
+    return scanned if isinstance(scanned, ArtifactFacts) else scanned.filesystem
 
 
 def run_rule(rule: Rule, ctx: RuleContext) -> CheckResult:
