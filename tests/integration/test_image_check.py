@@ -54,14 +54,19 @@ def images(docker_client: docker.DockerClient,
         subprocess.run(["docker", "rmi", "-f", *made.tags], capture_output=True, check=False)
 
 
+def runtime_image(images: Images, bootstrap: bytes, *, mode: int = 0o755,
+                  dest: str = "/var/runtime/bootstrap", cmd: str = '["handler"]') -> str:
+    """An image FROM the provided stand-in with `bootstrap` copied to `dest`."""
+    return images.build({"bootstrap": (bootstrap, mode)}, f"COPY bootstrap {dest}\nCMD {cmd}\n")
+
+
 def lambdacheck(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "checker", "check", *map(str, args)],
                           capture_output=True, text=True, timeout=180, check=False)
 
 
 def test_custom_runtime_image_passes(images: Images) -> None:
-    tag = images.build({"bootstrap": (RUNTIME_SH, 0o755)},
-                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"handler\"]\n")
+    tag = runtime_image(images, RUNTIME_SH)
     result = lambdacheck(f"docker-daemon:{tag}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "glibc 2.31" in result.stdout
@@ -70,8 +75,7 @@ def test_custom_runtime_image_passes(images: Images) -> None:
 def test_binary_needing_newer_glibc_than_the_image(images: Images,
                                                    build_cache: BuildCache) -> None:
     binary = build_cache.c("hello.c", name="hello").read_bytes()
-    tag = images.build({"bootstrap": (binary, 0o755)},
-                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"handler\"]\n")
+    tag = runtime_image(images, binary)
     result = lambdacheck(f"docker-daemon:{tag}")
     assert result.returncode == 1
     assert "/var/runtime/bootstrap [__libc_start_main@GLIBC_2.34]" in result.stdout
@@ -84,16 +88,14 @@ def test_library_missing_from_the_image(images: Images, build_cache: BuildCache)
         "-shared", "-fPIC", "-Wl,-soname,libssl.so.3"])
     binary = build_cache.c("usefoo.c", name="usessl", subdir="ssl", flags=[
         f"-L{stub.parent}", "-l:libssl.so.3", "-static-libgcc"])
-    tag = images.build({"bootstrap": (binary.read_bytes(), 0o755)},
-                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"handler\"]\n")
+    tag = runtime_image(images, binary.read_bytes())
     result = lambdacheck(f"docker-daemon:{tag}")
     assert result.returncode == 1
     assert "needs libssl.so.3, which is neither bundled nor on" in result.stdout
 
 
 def test_runtime_in_var_task_is_never_started(images: Images) -> None:
-    tag = images.build({"bootstrap": (RUNTIME_SH, 0o755)},
-                       "COPY bootstrap /var/task/bootstrap\nCMD [\"handler\"]\n")
+    tag = runtime_image(images, RUNTIME_SH, dest="/var/task/bootstrap")
     result = lambdacheck(f"docker-daemon:{tag}")
     assert result.returncode == 1
     assert "execs /var/runtime/bootstrap: it never starts" in result.stdout
@@ -101,23 +103,20 @@ def test_runtime_in_var_task_is_never_started(images: Images) -> None:
 
 
 def test_bootstrap_readable_by_root_only(images: Images) -> None:
-    tag = images.build({"bootstrap": (RUNTIME_SH, 0o700)},
-                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"handler\"]\n")
+    tag = runtime_image(images, RUNTIME_SH, mode=0o700)
     result = lambdacheck(f"docker-daemon:{tag}")
     assert result.returncode == 1
     assert "the runtime bootstrap is not executable by others (mode 0700)" in result.stdout
 
 
 def test_entrypoint_needs_exactly_one_argument(images: Images) -> None:
-    tag = images.build({"bootstrap": (RUNTIME_SH, 0o755)},
-                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"a\", \"b\"]\n")
+    tag = runtime_image(images, RUNTIME_SH, cmd='["a", "b"]')
     result = lambdacheck(f"docker-daemon:{tag}")
     assert "gets 2 arguments; it takes exactly one" in result.stdout
 
 
 def test_image_checked_for_the_wrong_arch(images: Images) -> None:
-    tag = images.build({"bootstrap": (RUNTIME_SH, 0o755)},
-                       "COPY bootstrap /var/runtime/bootstrap\nCMD [\"handler\"]\n")
+    tag = runtime_image(images, RUNTIME_SH)
     result = lambdacheck(f"docker-daemon:{tag}", "--arch", "arm64")
     assert result.returncode == 1
     assert "the image is built for x86_64; the function runs on arm64" in result.stdout
