@@ -39,10 +39,34 @@ def placeholder_runtime(ref: str, arch: str) -> Runtime:
 
 
 def image_runtime(image: ImageFacts, arch: str) -> Runtime:
+    """The image as a runtime. A managed-runtime base (python or node in /var/lang/bin, as in
+    the public.ecr.aws/lambda images) makes it that family, so its handler is checked too."""
     platform = image_platform(image, arch)
+    family, version, style = _language(image)
     return Runtime(name="image", os_id="image", os_name=_os_name(image.filesystem),
-                   family=IMAGE_FAMILY, language_version=None, handler_style=HandlerStyle.CUSTOM,
+                   family=family, language_version=version, handler_style=style,
                    platforms=MappingProxyType({arch: platform}), origin=image.ref)
+
+
+_PYTHON = re.compile(r"^var/lang/bin/python(3\.\d+)$")
+
+
+def _language(image: ImageFacts) -> tuple[str, str | None, HandlerStyle]:
+    paths = {f.path for f in image.filesystem.files}
+    pythons = sorted(m.group(1) for p in paths if (m := _PYTHON.match(p)))
+    if pythons:
+        return "python", pythons[-1], HandlerStyle.PYTHON
+    if "var/lang/bin/node" in paths:
+        return "nodejs", None, HandlerStyle.NODE
+    return IMAGE_FAMILY, None, HandlerStyle.CUSTOM
+
+
+def image_handler(image: ImageFacts) -> str | None:
+    """The handler the AWS entrypoint gets: the one argument after /lambda-entrypoint.sh."""
+    argv = command(image) or ()
+    if len(argv) == 2 and argv[0] == AWS_ENTRYPOINT:
+        return argv[1]
+    return None
 
 
 def image_platform(image: ImageFacts, arch: str) -> Platform:
@@ -91,10 +115,16 @@ def _glob(*, candidate_path: str, pattern: str) -> bool:
 
 
 def want_text(path: str) -> bool:
-    """Files whose contents the image checks read: loader config, the AWS entrypoint script."""
-    return path in ("etc/ld.so.conf", "lambda-entrypoint.sh", "etc/os-release",
-                    "usr/lib/os-release") or (path.startswith("etc/ld.so.conf.d/")
-                                              and path.endswith(".conf"))
+    """Files whose contents the image checks read: loader config, the AWS entrypoint script,
+    Python sources near the task root (handler modules) and wheel tags."""
+    if path in ("etc/ld.so.conf", "lambda-entrypoint.sh", "etc/os-release", "usr/lib/os-release"):
+        return True
+    if path.startswith("etc/ld.so.conf.d/"):
+        return path.endswith(".conf")
+    if path.startswith("var/task/"):
+        return path.endswith(".dist-info/WHEEL") or (
+            path.endswith(".py") and path.count("/") <= 3)
+    return False
 
 
 def want_elf(path: str) -> bool:

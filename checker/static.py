@@ -97,7 +97,8 @@ def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts | ImageFacts
     layers = tuple(_artifact(scans[(layer, ArtifactRole.LAYER)]) for layer in target.layers)
     ctx = RuleContext(
         target=target.id, runtime=runtime, platform=platform, arch=target.arch,
-        handler=target.handler, function=function, layers=layers, today=today,
+        handler=target.handler or (image_runtime.image_handler(image) if image else None),
+        function=function, layers=layers, today=today,
         view=FileView(function, layers), settings=settings, limits=limits, image=image,
         scope=image_runtime.function_scope(image) if image else (),
     )

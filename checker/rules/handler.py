@@ -40,9 +40,9 @@ class HandlerRule:
     summary = "The handler or bootstrap exists and can start"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        if ctx.image is not None:
-            raise NotApplicable("a container image: the image rule checks its entrypoint")
         style = ctx.runtime.handler_style
+        if ctx.image is not None and style is HandlerStyle.CUSTOM:
+            raise NotApplicable("a container image: the image rule checks its entrypoint")
         if style is HandlerStyle.CUSTOM:
             yield from self._bootstrap(ctx)
             return

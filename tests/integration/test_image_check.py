@@ -25,13 +25,14 @@ class Images:
         self.root = root
         self.tags: list[str] = []
 
-    def build(self, files: dict[str, tuple[bytes, int]], dockerfile: str) -> str:
+    def build(self, files: dict[str, tuple[bytes, int]], dockerfile: str,
+              base: str = BASE) -> str:
         context = self.root / uuid.uuid4().hex[:8]
         context.mkdir()
         for name, (data, mode) in files.items():
             (context / name).write_bytes(data)
             (context / name).chmod(mode)
-        (context / "Dockerfile").write_text(f"FROM {BASE}\n{dockerfile}")
+        (context / "Dockerfile").write_text(f"FROM {base}\n{dockerfile}")
         tag = f"lambdacheck-test/image-check:{context.name}"
         subprocess.run(["docker", "build", "-q", "-t", tag, str(context)], check=True,
                        capture_output=True, timeout=120)
@@ -127,3 +128,22 @@ def test_missing_image_is_one_line() -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("lambdacheck: error: ")
+
+
+PYTHON_BASE = "lambdacheck-standin/python:bullseye"
+PYTHON_IMAGE = ("COPY python3.9 /var/lang/bin/python3.9\nCOPY app.py /var/task/app.py\n"
+                'CMD ["app.handler"]\n')  # /var/lang/bin/python3.X marks a python base image
+
+
+@pytest.mark.parametrize(("source", "passes"), [
+    (b"def handler(event, context):\n    return event\n", True),
+    (b"def main(event, context):\n    return event\n", False),
+])
+def test_python_image_handler_from_cmd(images: Images, source: bytes, passes: bool) -> None:
+    tag = images.build({"python3.9": (b"#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n", 0o755),
+                        "app.py": (source, 0o644)}, PYTHON_IMAGE, base=PYTHON_BASE)
+    result = lambdacheck(f"docker-daemon:{tag}")
+    assert (result.returncode == 0) is passes, result.stdout
+    if not passes:
+        assert "'handler' is not defined at the top level of var/task/app.py: " \
+               "Runtime.HandlerNotFound" in result.stdout
