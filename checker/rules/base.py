@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +15,7 @@ from checker.runtime import Limit, Platform, Runtime
 
 if TYPE_CHECKING:
     from checker.image import ImageFacts
+    from checker.rules.loader import LoaderModel
     from checker.rules.view import FileView
 
 
@@ -54,6 +56,13 @@ class RuleContext:
     limits: Mapping[str, Limit]  # Lambda's quotas from the catalog
     image: ImageFacts | None = None  # a container-image function: its config and size
     scope: tuple[str, ...] = ()  # for images: the paths the function uses (others are the OS)
+
+    @functools.cached_property
+    def loader(self) -> LoaderModel:
+        """How the dynamic loader resolves every ELF's needs (built once per target)."""
+        from checker.rules.loader import LoaderModel
+
+        return LoaderModel(list(self.elves()), self.platform, self.view)
 
     def in_scope(self, loc: Located) -> bool:
         """Whether the rules judge this file: everything of a ZIP; of an image, what the

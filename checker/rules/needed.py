@@ -10,7 +10,7 @@ from checker.facts import ElfFacts
 from checker.findings import Finding, Severity
 from checker.rules.base import Located, RuleContext
 from checker.rules.libc import is_musl_soname
-from checker.rules.loader import Resolution, resolve
+from checker.rules.loader import Resolution
 from checker.runtime import Platform
 
 
@@ -25,7 +25,7 @@ class NeededLibrariesRule:
             for soname in elf.needed:
                 if is_musl_soname(soname):
                     continue  # the libc rule reports musl
-                found = resolve(soname, elf, loc.abs_path, ctx.platform, ctx.view)
+                found = ctx.loader.resolve(soname, elf, loc.abs_path)
                 if not found.found:
                     yield self._missing(ctx, loc, elf, found)
 

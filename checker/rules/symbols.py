@@ -11,7 +11,7 @@ from packaging.version import InvalidVersion, Version
 from checker.facts import VersionNeed
 from checker.findings import Finding, Severity
 from checker.rules.base import Located, RuleContext
-from checker.rules.loader import Resolution, resolve
+from checker.rules.loader import Resolution
 from checker.runtime import Confidence
 
 
@@ -33,7 +33,7 @@ class SymbolVersionsRule:
             for need in elf.version_needs:
                 by_library.setdefault(need.library, []).append(need)
             for soname, needs in by_library.items():
-                found = resolve(soname, elf, loc.abs_path, ctx.platform, ctx.view)
+                found = ctx.loader.resolve(soname, elf, loc.abs_path)
                 if found.found:
                     yield from self._check_library(ctx, loc, found, needs)
 

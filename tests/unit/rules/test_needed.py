@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from checker.findings import Severity
 from tests.build.check import check, errors, findings
+from tests.build.compile import BuildCache
 from tests.build.runtimes import runtime
 from tests.build.zips import File, Symlink, make_zip
 
@@ -63,3 +67,39 @@ def test_no_libstdcxx_on_the_runtime(tmp_path: Path, modern_cxx: bytes) -> None:
     artifact = make_zip(tmp_path / "fn.zip", [File("bootstrap", modern_cxx, mode=0o755)])
     result = check(artifact, runtime(glibc="2.36", glibcxx=None))
     assert [f.subject for f in findings(result, "needed-libraries")] == ["libstdc++.so.6"]
+
+
+def _chain_libraries(build_cache: BuildCache, dtags: str) -> dict[str, bytes]:
+    """pkg/ext.so needs libA (found through ext's own path); libA needs libB, a sibling,
+    and has no RPATH of its own — as auditwheel leaves grafted libraries."""
+    sub = f"chain-{dtags}/pkg.libs"
+    lib_b = build_cache.c("libfoo.c", name="libB.so", subdir=sub, flags=[
+        "-shared", "-fPIC", "-Wl,-soname,libB.so"])
+    lib_a = build_cache.c("libfoo.c", name="libA.so", subdir=sub, flags=[
+        "-shared", "-fPIC", "-Wl,-soname,libA.so", f"-L{lib_b.parent}", "-Wl,--no-as-needed",
+        "-l:libB.so"])
+    ext = build_cache.c("usefoo.c", name="ext.so", subdir=f"chain-{dtags}/pkg", flags=[
+        "-shared", "-fPIC", f"-L{lib_a.parent}", "-Wl,--no-as-needed", "-l:libA.so",
+        "-Wl,-rpath,$ORIGIN/../pkg.libs", f"-Wl,--{dtags}-new-dtags"])
+    return {"pkg/ext.so": ext, "pkg.libs/libA.so": lib_a, "pkg.libs/libB.so": lib_b}
+
+
+def _loader_says(build_cache: BuildCache, ext: Path) -> str:
+    """What glibc's own loader answers when the extension is dlopen()ed in place."""
+    oracle = build_cache.c("dlopen.c", name="dlopen-oracle")
+    return subprocess.run([str(oracle), str(ext)], capture_output=True, text=True,
+                          check=False).stdout.strip()
+
+
+@pytest.mark.parametrize(("dtags", "loads"), [("disable", True), ("enable", False)])
+def test_loader_chain_agrees_with_the_real_loader(tmp_path: Path, build_cache: BuildCache,
+                                                  dtags: str, loads: bool) -> None:
+    """DT_RPATH of the loading object is searched for libA's needs too (how auditwheel's
+    grafted libraries find their siblings); DT_RUNPATH is not."""
+    files = _chain_libraries(build_cache, dtags)
+    verdict = _loader_says(build_cache, files["pkg/ext.so"])
+    assert (verdict == "loaded") is loads, verdict
+    artifact = make_zip(tmp_path / "fn.zip", [File(n, p.read_bytes()) for n, p in files.items()])
+    found = findings(check(artifact, runtime(glibc="2.36")), "needed-libraries")
+    assert [(f.path, f.subject) for f in found] == ([] if loads else
+                                                    [("pkg.libs/libA.so", "libB.so")])
