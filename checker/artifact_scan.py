@@ -1,0 +1,76 @@
+"""The running state of one artifact scan: its limits, what it has found, what it has read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from checker.facts import Anomaly, AnomalyKind, ArtifactFacts, ArtifactRole, FileFacts
+
+BLOCK = 64 * 1024  # unit of reading and caching; the first block of a file is its "head"
+
+
+@dataclass(frozen=True)
+class ScanLimits:
+    """Guards against hostile archives (zip bombs) and memory use."""
+
+    max_unpacked_bytes: int = 262_144_000 * 4  # stop reading contents past this (bomb guard)
+    max_members: int = 200_000
+    max_ratio: int = 1000  # per-member compression ratio above which (and size > 1 MiB): BOMB
+    max_text_bytes: int = 1_048_576  # largest member captured into `texts`
+
+
+@dataclass
+class Scan:
+    """What one scan has found so far, and how much it has decompressed."""
+
+    limits: ScanLimits
+    want_text: Callable[[str], bool]
+    files: dict[str, FileFacts] = field(default_factory=dict)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    texts: dict[str, bytes] = field(default_factory=dict)
+    unpacked_size: int = 0
+    decompressed: int = 0
+    stopped: bool = False
+
+    def flag(self, kind: AnomalyKind, path: str, message: str) -> None:
+        self.anomalies.append(Anomaly(kind, path, message))
+
+    def add(self, facts: FileFacts) -> None:
+        if facts.path in self.files:
+            self.flag(AnomalyKind.DUPLICATE, facts.path,
+                      f"{facts.path} appears more than once; the last copy wins when unpacked")
+        self.files[facts.path] = facts
+
+    def spend(self, size: int, path: str) -> None:
+        """Count decompressed bytes; past the limit, reading contents stops for good."""
+        self.decompressed += size
+        if not self.stopped and self.decompressed > self.limits.max_unpacked_bytes:
+            self.stopped = True
+            limit_mib = self.limits.max_unpacked_bytes // (1024 * 1024)
+            self.flag(AnomalyKind.BOMB, path,
+                      f"more than {limit_mib} MiB decompressed; contents of this and later "
+                      "members were not read")
+
+    def wants_text(self, path: str, size: int) -> bool:
+        return size <= self.limits.max_text_bytes and self.want_text(path)
+
+    def merge(self, part: Scan) -> None:
+        """Take in what a worker process found in its run of members."""
+        self.anomalies.extend(part.anomalies)
+        for facts in part.files.values():
+            self.add(facts)
+        self.texts.update(part.texts)
+        self.unpacked_size += part.unpacked_size
+        self.decompressed += part.decompressed
+        self.stopped = self.stopped or part.stopped
+
+    def result(
+        self, name: str, role: ArtifactRole, container: str, archive_size: int | None
+    ) -> ArtifactFacts:
+        return ArtifactFacts(
+            name=name, role=role, container=container, archive_size=archive_size,
+            unpacked_size=self.unpacked_size,
+            files=tuple(self.files[key] for key in sorted(self.files)),
+            anomalies=tuple(self.anomalies), texts=dict(self.texts),
+        )
