@@ -19,6 +19,7 @@ from checker.runtime import Limit, Runtime
 class OutputFormat(enum.Enum):
     TEXT = "text"
     JSON = "json"
+    GITHUB = "github"  # workflow-command annotations
 
 
 IMAGE_TRANSPORTS = ("docker-daemon", "docker-archive", "oci-archive")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from checker.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from checker.findings import RunResult, TargetId
-from checker.options import ReportOptions
+from checker.options import OutputFormat, ReportOptions
 from checker.report import stream_reporter, write_junit
 from checker.report.github import publish
 from checker.report.markdown import render_markdown
@@ -28,7 +28,8 @@ def emit(result: RunResult, options: ReportOptions,
     if options.summary is not None:
         _write(options.summary, render_markdown(result))
     if options.github:
-        publish(result, options.junit, os.environ, sys.stdout, dict(artifacts or {}))
+        publish(result, options.junit, os.environ, sys.stdout, dict(artifacts or {}),
+                annotate=options.fmt is not OutputFormat.GITHUB)
     sys.stdout.flush()
     return EXIT_FINDINGS if result.failed() else EXIT_OK
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from checker.findings import RunResult
+from checker.report.github import render_annotations
 from checker.report.json_report import render_json
 from checker.report.junit import write_junit
 from checker.report.text import render_text
@@ -19,6 +20,7 @@ Reporter = Callable[[RunResult, TextIO], None]
 REPORTERS: dict[str, Reporter] = {
     "text": render_text,
     "json": render_json,
+    "github": render_annotations,
 }
 
 

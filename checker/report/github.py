@@ -140,12 +140,15 @@ def write_step_summary(result: RunResult, path: Path) -> None:
 
 
 def publish(result: RunResult, junit_path: Path | None, environ: Mapping[str, str],
-            stream: TextIO, artifact_paths: ArtifactPaths | None = None) -> None:
-    """Everything GitHub Actions shows: annotations on `stream`, summary and outputs files."""
+            stream: TextIO, artifact_paths: ArtifactPaths | None = None, *,
+            annotate: bool = True) -> None:
+    """Everything GitHub Actions shows: annotations on `stream` (unless they were the output
+    format already), summary and outputs files."""
     workspace = environ.get("GITHUB_WORKSPACE")
     base = Path(workspace) if workspace else Path.cwd()
-    for line in annotation_commands(result, artifact_paths, base):
-        stream.write(line + "\n")
+    if annotate:
+        for line in annotation_commands(result, artifact_paths, base):
+            stream.write(line + "\n")
     if environ.get("GITHUB_STEP_SUMMARY"):
         write_step_summary(result, Path(environ["GITHUB_STEP_SUMMARY"]))
     if environ.get("GITHUB_OUTPUT"):
@@ -163,3 +166,11 @@ def _append(path: Path, text: str) -> None:
 
 __all__ = ["Counts", "annotation_commands", "counts", "escape_data", "escape_property",
            "is_github_actions", "publish", "write_outputs", "write_step_summary"]
+
+
+def render_annotations(result: RunResult, out: TextIO) -> None:
+    """`--format github`: the annotation commands on stdout, then the one-line summary."""
+    from checker.report.text import summary_line
+
+    out.writelines(line + "\n" for line in annotation_commands(result))
+    out.write(summary_line(result) + "\n")

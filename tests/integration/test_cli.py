@@ -135,3 +135,13 @@ def test_version() -> None:
     result = lambdacheck("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("lambdacheck ")
+
+
+def test_github_format_prints_annotations() -> None:
+    result = lambdacheck("check", EXAMPLES / "broken-python", "--runtime", "python3.11",
+                         "--handler", "app.handler", "--format", "github")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("::error ") for line in lines) == 2
+    assert "Runtime.HandlerNotFound" in result.stdout
+    assert lines[-1] == "1 target: 0 passed, 1 failed (2 errors)"

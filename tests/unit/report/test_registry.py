@@ -8,7 +8,7 @@ from checker.report import REPORTERS, stream_reporter
 
 
 def test_registry_lists_the_stream_formats(two_targets: RunResult) -> None:
-    assert sorted(REPORTERS) == ["json", "text"]
+    assert sorted(REPORTERS) == ["github", "json", "text"]
     out = io.StringIO()
     REPORTERS["json"](two_targets, out)
     assert json.loads(out.getvalue())["schema"] == "lambdacheck/report/v1"
