@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from tests.build.check import check, errors, findings
@@ -68,3 +69,21 @@ def test_bundled_library_with_every_version_passes(tmp_path: Path, libfoo_dir: P
     result = check(artifact, runtime(glibc="2.36"))
     assert findings(result, "symbol-versions") == []
     assert findings(result, "needed-libraries") == []
+
+
+def test_bundled_version_verdict_agrees_with_the_real_loader(tmp_path: Path, libfoo_dir: Path,
+                                                             libfoo_v1: bytes) -> None:
+    """The program runs here against the older libfoo.so.1: glibc's loader names the missing
+    version node, and so must the static check."""
+    program = tmp_path / "run" / "usefoo"
+    (program.parent / "lib").mkdir(parents=True)
+    program.write_bytes((libfoo_dir / "usefoo").read_bytes())
+    program.chmod(0o755)
+    (program.parent / "lib" / "libfoo.so.1").write_bytes(libfoo_v1)
+    loader = subprocess.run([str(program)], capture_output=True, text=True, check=False)
+    assert loader.returncode != 0
+    assert "version `LIBFOO_2.0' not found" in loader.stderr
+    artifact = make_zip(tmp_path / "fn.zip", [File("bootstrap", program.read_bytes(), mode=0o755),
+                                              File("lib/libfoo.so.1", libfoo_v1)])
+    (finding,) = errors(check(artifact, runtime(glibc="2.36")), "symbol-versions")
+    assert "version 'LIBFOO_2.0' not found" in finding.message
