@@ -96,7 +96,7 @@ def _scan_run(job: _Run) -> Scan:
 def _scan_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, scan: Scan, overlaps: str | None
 ) -> None:
-    kind, mode = _kind_and_mode(info)
+    kind, mode = kind_and_mode(info)
     path = member_path(info.filename, kind, scan)
     if path is None:
         return
@@ -109,7 +109,7 @@ def _scan_member(
     scan.add(facts)
 
 
-def _kind_and_mode(info: zipfile.ZipInfo) -> tuple[MemberKind, int]:
+def kind_and_mode(info: zipfile.ZipInfo) -> tuple[MemberKind, int]:
     """Kind and permission bits from the Unix mode in external_attr (0o644/0o755 if none)."""
     unix = info.external_attr >> 16 if info.create_system == _UNIX else 0
     if stat.S_ISLNK(unix):

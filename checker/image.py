@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from checker.arches import lambda_arch
 from checker.artifact import ScanLimits, picklable
 from checker.errors import EngineUnavailable, InputError
 from checker.facts import AnomalyKind, ArtifactFacts, ArtifactRole
@@ -44,7 +45,6 @@ IMAGE_LIMITS = ScanLimits(
     max_ratio=1000,
     max_text_bytes=1_048_576,
 )
-_ARCHES = {"amd64": "x86_64", "arm64": "arm64"}
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ def image_config(config: Mapping[str, Any], label: str) -> ImageConfig:
         raise InputError(f"{label}: the image config's Labels is not an object")
     variant = config.get("variant")
     return ImageConfig(
-        architecture=_ARCHES.get(architecture, architecture),
+        architecture=lambda_arch(architecture),
         os=_string(config.get("os"), "os", label),
         variant=str(variant) if variant else None,
         entrypoint=_argv(settings.get("Entrypoint"), "Entrypoint", label),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from checker.arches import oci_arch
 from checker.errors import InputError
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
@@ -23,7 +24,6 @@ INDEX_TYPES = frozenset({"application/vnd.oci.image.index.v1+json",
                          "application/vnd.docker.distribution.manifest.list.v2+json"})
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _HEX_NAME = re.compile(r"([0-9a-f]{64})(\.json)?")
-_OCI_ARCHES = {"x86_64": "amd64", "arm64": "arm64"}
 _MAX_NESTING = 4
 
 ReadBytes = Callable[[str], bytes | None]  # member name -> its bytes, None when absent
@@ -168,7 +168,7 @@ def _pick_manifest(found: list[tuple[dict[str, Any], str | None]], label: str,
             raise InputError(f"{label} holds no image named {selector}",
                              f"it holds: {', '.join(names)}" if names else None)
     if arch is not None and len(candidates) > 1:
-        wanted = _OCI_ARCHES.get(arch, arch)
+        wanted = oci_arch(arch)
         candidates = [(d, name) for d, name in candidates
                       if str((d.get("platform") or {}).get("architecture")) == wanted]
     if len(candidates) == 1:

@@ -14,6 +14,7 @@ import shlex
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from checker.arches import multiarch_triplet
 from checker.facts import ArtifactFacts, FileFacts
 from checker.runtime import HandlerStyle, Platform, Runtime
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:  # the image reader loads only when an image is checked
 
 IMAGE_FAMILY = "image"
 DEFAULT_LOADER_DIRS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib")
-MULTIARCH = {"x86_64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
 FUNCTION_ROOTS = ("/var/task", "/opt", "/var/runtime", "/var/lang")
 AWS_ENTRYPOINT = "/lambda-entrypoint.sh"
 _INCLUDE = re.compile(r"^\s*include\s+(\S+)")
@@ -83,9 +83,8 @@ def image_platform(image: ImageFacts, arch: str) -> Platform:
 def loader_path(ld_library_path: str, filesystem: ArtifactFacts, arch: str) -> tuple[str, ...]:
     dirs = [d for d in ld_library_path.split(":") if d]
     dirs += _ld_so_conf(filesystem, "etc/ld.so.conf", depth=0)
-    multiarch = MULTIARCH.get(arch)
-    if multiarch:
-        dirs += [f"/lib/{multiarch}", f"/usr/lib/{multiarch}"]
+    multiarch = multiarch_triplet(arch)
+    dirs += [f"/lib/{multiarch}", f"/usr/lib/{multiarch}"]
     dirs += DEFAULT_LOADER_DIRS
     return tuple(dict.fromkeys(posixpath.normpath(d) for d in dirs))
 

@@ -18,12 +18,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from checker.arches import multiarch_triplet
 from checker.elf import ElfError, read_elf
 from checker.errors import ImageUnavailable
 from checker.runner.docker import Engine
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
 
-MULTIARCH = {"x86_64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
 EXECUTABLE_DIRS = ("/bin", "/usr/bin", "/usr/local/bin", "/var/lang/bin")
 MAX_LIBRARY_BYTES = 1 << 28
 _GLIBC_BANNER = re.compile(rb"release version (\d+\.\d+(?:\.\d+)?)")
@@ -188,7 +188,7 @@ class _Reader:
 
 
 def _defaults(arch: str) -> tuple[str, ...]:
-    multiarch = MULTIARCH.get(arch, f"{arch}-linux-gnu")
+    multiarch = multiarch_triplet(arch)
     return ("/lib64", "/usr/lib64", f"/lib/{multiarch}", f"/usr/lib/{multiarch}", "/lib",
             "/usr/lib")
 

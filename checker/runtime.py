@@ -136,6 +136,14 @@ class Runtime:
     origin: str = "catalog"  # "catalog" or the --runtime-file path that defined it
 
     @property
+    def python(self) -> tuple[int, int] | None:
+        """(major, minor) of a Python runtime ("python3.12" -> (3, 12)); None for others."""
+        match = re.match(r"^(\d+)\.(\d+)", self.language_version or "")
+        if self.family != "python" or match is None:
+            return None
+        return int(match.group(1)), int(match.group(2))
+
+    @property
     def arches(self) -> tuple[str, ...]:
         return tuple(a for a in ARCHES if a in self.platforms) + tuple(
             a for a in self.platforms if a not in ARCHES

@@ -14,7 +14,7 @@ from checker.catalog import load_catalog
 from checker.config import load_events, runtime_by_name
 from checker.errors import InputError, UsageError
 from checker.image_runtime import placeholder_runtime
-from checker.options import ImageRef, Target
+from checker.options import Event, ImageRef, Target
 from checker.plan import shard
 from checker.project_config import (
     FunctionSpec,
@@ -108,8 +108,7 @@ def _targets(spec: FunctionSpec, catalog: Catalog) -> list[Target]:
         if not path.exists():
             raise InputError(f"{path}: no such file or directory",
                              hint=f"build {label} first" if spec.name else None)
-    events = load_events([str(p) for p in spec.events or ()], spec.expect) \
-        if spec.events is not None or spec.expect is not None else None
+    events = _events(spec)
     targets = []
     for name in dict.fromkeys(spec.runtimes):
         runtime = runtime_by_name(name, catalog)
@@ -129,12 +128,18 @@ def _image_targets(spec: FunctionSpec, image: ImageRef) -> list[Target]:
                          hint="COPY the layer contents into /opt in the image")
     if image.transport != "docker-daemon" and not Path(image.reference).is_file():
         raise InputError(f"{image.reference}: no such image archive")
-    events = load_events([str(p) for p in spec.events or ()], spec.expect) \
-        if spec.events is not None or spec.expect is not None else None
+    events = _events(spec)
     return [Target(artifact=image, runtime=placeholder_runtime(str(image), arch), arch=arch,
                    handler=spec.handler, name=spec.name, events=events,
                    memory_mb=spec.memory_mb, timeout_s=spec.timeout_s, env=spec.env)
             for arch in dict.fromkeys(spec.arches or ("x86_64",))]
+
+
+def _events(spec: FunctionSpec) -> tuple[Event, ...] | None:
+    """The function's own events (config/template); None to use the run's."""
+    if spec.events is None and spec.expect is None:
+        return None
+    return load_events([str(p) for p in spec.events or ()], spec.expect)
 
 
 def _check_arch(runtime: str, available: Sequence[str], arch: str) -> None:

@@ -29,11 +29,8 @@ from checker.findings import (
     TargetResult,
 )
 from checker.report.json_report import check_status
+from checker.report.text import strip_ansi
 
-# Terminal escape sequences: OSC (window title, links), CSI (colours, cursor), then any other.
-_ANSI_SEQUENCE = re.compile(
-    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]"
-)
 # Everything outside XML 1.0's Char production: C0 controls but tab/LF/CR, surrogates, U+FFFE/F.
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_-]+")
@@ -62,7 +59,7 @@ def render_junit(result: RunResult) -> str:
 
 def xml_text(text: str) -> str:
     """Text that XML 1.0 can carry: ANSI sequences and characters it forbids removed."""
-    return _NOT_XML_CHAR.sub("", _ANSI_SEQUENCE.sub("", text))
+    return _NOT_XML_CHAR.sub("", strip_ansi(text))
 
 
 def classname(target: TargetId) -> str:

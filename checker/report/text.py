@@ -21,6 +21,12 @@ _ANSI_SEQUENCE = re.compile(
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
+
+def strip_ansi(text: str) -> str:
+    """`text` without terminal escape sequences (function output may carry them)."""
+    return _ANSI_SEQUENCE.sub("", text)
+
+
 _RESET = "\x1b[0m"
 _STYLES = {
     "FAIL": "\x1b[1;31m",
@@ -48,7 +54,7 @@ def _report_lines(result: RunResult, paint: _Painter) -> Iterator[str]:
 
 def printable(text: str) -> str:
     """One line, safe for a terminal: ANSI sequences dropped, control characters shown escaped."""
-    text = _ANSI_SEQUENCE.sub("", text)
+    text = strip_ansi(text)
     text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return _LONE_SURROGATE.sub("\ufffd", text)
 

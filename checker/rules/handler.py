@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import ast
-import re
 import warnings
 from collections.abc import Iterator
 
@@ -78,7 +77,7 @@ class HandlerRule:
         if not module or not function:
             yield self._bad_format(handler, "module.function (e.g. app.handler)")
             return
-        python = _python_version(ctx.runtime.language_version)
+        python = ctx.runtime.python
         candidates = python_module_candidates(handler, python)
         found = next((ctx.view.resolve(p) for p in candidates if ctx.view.resolve(p)), None)
         if found is None:
@@ -169,11 +168,6 @@ class HandlerRule:
     def _finding(self, path: str, message: str, hint: str, subject: str) -> Finding:
         return Finding(rule=self.id, severity=Severity.ERROR, path=path, message=message,
                        hint=hint, subject=subject)
-
-
-def _python_version(version: str | None) -> tuple[int, int] | None:
-    match = re.match(r"^(\d+)\.(\d+)", version or "")
-    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def _parse(source: bytes, python: tuple[int, int] | None) -> ast.Module:

@@ -9,20 +9,18 @@ from collections.abc import Iterator
 
 from packaging.tags import Tag, compatible_tags, cpython_tags, parse_tag
 
+from checker.arches import gnu_machine
 from checker.findings import Finding, Severity
 from checker.rules.base import Located, NotApplicable, RuleContext
 
 _EXTENSION = re.compile(r"^(?P<module>[^.]+)\.cpython-(?P<version>\d)(?P<minor>\d+)[a-z]*-(?P<platform>[^.]+)\.so$")
-_MANYLINUX_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
 
 def python_version(ctx: RuleContext) -> tuple[int, int]:
-    version = ctx.runtime.language_version or ""
-    match = re.match(r"^(\d+)\.(\d+)", version)
-    if ctx.runtime.family != "python" or match is None:
+    if ctx.runtime.python is None:
         raise NotApplicable("not a Python runtime")
-    return int(match.group(1)), int(match.group(2))
+    return ctx.runtime.python
 
 
 class PythonAbiRule:
@@ -63,7 +61,7 @@ class PythonAbiRule:
                 hint=f"install dependencies for Python {version[0]}.{version[1]}: "
                      f"pip install --python-version {version[0]}.{version[1]} "
                      "--only-binary=:all: --platform manylinux2014_"
-                     f"{_MANYLINUX_ARCH.get(ctx.arch, ctx.arch)} -t build/ ...",
+                     f"{gnu_machine(ctx.arch)} -t build/ ...",
                 subject=f"cpython-{built_version.replace('.', '')}",
                 details=tuple(loc.report_path for loc in locs[1:11]),
             )
@@ -89,8 +87,8 @@ class PythonAbiRule:
             hint=("install a manylinux wheel, or trust the ELF checks of its .so files"
                   if local_build else
                   "reinstall it for the runtime: pip install --platform manylinux2014_"
-                  f"{_MANYLINUX_ARCH.get(ctx.arch, ctx.arch)} --only-binary=:all: "
-                  f"--python-version {python_version(ctx)[0]}.{python_version(ctx)[1]} -t build/"),
+                  f"{gnu_machine(ctx.arch)} --only-binary=:all: "
+                  f"--python-version {'.'.join(map(str, python_version(ctx)))} -t build/"),
             subject=min(wheel_tags) if wheel_tags else None,
         )
 
@@ -106,7 +104,7 @@ def _has_variant(loc: Located, module: str, version: tuple[int, int], present: s
 def _why(tags: set[Tag], ctx: RuleContext, supported: frozenset[Tag]) -> str:
     reasons = []
     platforms = {t.platform for t in tags}
-    arch = _MANYLINUX_ARCH.get(ctx.arch, ctx.arch)
+    arch = gnu_machine(ctx.arch)
     for prefix, what in (("macosx", "a macOS wheel"), ("win", "a Windows wheel"),
                          ("musllinux", "a musl (Alpine) wheel")):
         if any(p.startswith(prefix) for p in platforms):
@@ -140,7 +138,7 @@ def supported_tags(version: tuple[int, int], arch: str, glibc: str, *,
 
 
 def manylinux_platforms(arch: str, glibc: str) -> list[str]:
-    machine = _MANYLINUX_ARCH.get(arch, arch)
+    machine = gnu_machine(arch)
     match = re.match(r"^(\d+)\.(\d+)", glibc)
     if match is None or match.group(1) != "2":
         return [f"linux_{machine}"]

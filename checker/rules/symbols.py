@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
+from checker.arches import gnu_machine
 from checker.facts import VersionNeed
 from checker.findings import Finding, Severity
 from checker.rules.base import Located, RuleContext
@@ -111,7 +112,7 @@ def _hint(version: str, ctx: RuleContext, found: Resolution) -> str:
     if version.startswith("GLIBC_"):
         return (f"build against glibc ≤ {ctx.platform.glibc}: in the runtime's build image "
                 f"(e.g. {ctx.platform.image}), with manylinux wheels whose glibc is ≤ "
-                f"{ctx.platform.glibc}, or with `zig cc -target {_ZIG_ARCH.get(ctx.arch, ctx.arch)}"
+                f"{ctx.platform.glibc}, or with `zig cc -target {gnu_machine(ctx.arch)}"
                 f"-linux-gnu.{ctx.platform.glibc}`")
     if version.startswith(("GLIBCXX_", "CXXABI_")):
         return ("link the C++ runtime statically (-static-libstdc++ -static-libgcc) or build with "
@@ -122,9 +123,6 @@ def _hint(version: str, ctx: RuleContext, found: Resolution) -> str:
     if found.bundled is not None:
         return f"bundle the version of {found.soname} this file was built against"
     return f"bundle a {found.soname} that defines {version} and point RPATH at it, or rebuild"
-
-
-_ZIG_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
 
 
 def _version_key(version: str) -> tuple[str, Version]:

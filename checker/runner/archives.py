@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from checker.arches import oci_arch
 from checker.runner.errors import StageError
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 REF_NAME = "org.opencontainers.image.ref.name"
-_OCI_ARCHES = {"x86_64": "amd64", "arm64": "arm64"}
 _TAR_ERRORS = (tarfile.TarError, OSError, ValueError, KeyError, UnicodeDecodeError)
 _MAX_JSON = 1 << 24
 
@@ -74,7 +74,7 @@ def _choose_manifest(tar: tarfile.TarFile, arch: str, ref_name: str | None,
     candidates = [entry for entry in _manifests(tar, index)
                   if ref_name is None or (entry[0].get("annotations") or {}).get(REF_NAME)
                   in (ref_name, None)]
-    wanted = _OCI_ARCHES.get(arch, arch)
+    wanted = oci_arch(arch)
     matching = [manifest for descriptor, manifest in candidates
                 if _architecture(tar, descriptor, manifest) == wanted]
     if not matching:

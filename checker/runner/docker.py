@@ -21,6 +21,7 @@ from docker.constants import DEFAULT_UNIX_SOCKET
 from docker.types import LogConfig, Ulimit
 from docker.utils import kwargs_from_env, parse_repository_tag
 
+from checker.arches import lambda_arch
 from checker.errors import EngineUnavailable, ImageUnavailable
 from checker.options import NetworkMode
 from checker.runner.errors import ContainerError
@@ -28,7 +29,6 @@ from checker.runner.spec import ContainerSpec
 
 # requests' exceptions derive from OSError; the SDK raises them raw for connection problems.
 _ENGINE_ERRORS = (docker.errors.DockerException, OSError)
-_ENGINE_ARCHES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
 _CONNECT_HINT = "start Docker (scripts/start_docker.sh) or set DOCKER_HOST"
 API_VERSION = "1.41"
 
@@ -77,7 +77,7 @@ class Engine:
 
     def arch(self) -> str:
         machine = str(self._call(self._api.info).get("Architecture", ""))
-        return _ENGINE_ARCHES.get(machine, machine)
+        return lambda_arch(machine)
 
     def has_bridge(self) -> bool:
         """Whether the engine has its default bridge network (not with dockerd --bridge=none)."""
@@ -93,7 +93,7 @@ class Engine:
                 return None
             raise
         machine = str(found.get("Architecture", ""))
-        return _ENGINE_ARCHES.get(machine, machine)
+        return lambda_arch(machine)
 
     def image_id(self, image: str) -> str:
         return str(self._call(self._api.inspect_image, image).get("Id", ""))

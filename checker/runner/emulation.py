@@ -13,10 +13,10 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
+from checker.arches import gnu_machine, lambda_arch
+
 BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
 _ELF_MACHINES = {"arm64": 0xB7, "x86_64": 0x3E}  # e_machine: EM_AARCH64, EM_X86_64
-_QEMU_NAMES = {"arm64": "aarch64", "x86_64": "x86_64"}
-_HOST_ARCHES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
 _E_MACHINE_OFFSET = 18
 _ELFCLASS64_OFFSET = 4
 _NOT_HANDLERS = frozenset({"register", "status"})
@@ -56,7 +56,7 @@ def elf_arch(header: bytes) -> str | None:
 def host_arch() -> str:
     """This machine's architecture in Lambda's words ("x86_64", "arm64")."""
     machine = platform.machine().lower()
-    return _HOST_ARCHES.get(machine, machine)
+    return lambda_arch(machine)
 
 
 def parse_handler(name: str, text: str) -> BinfmtHandler | None:
@@ -118,7 +118,7 @@ def emulation_problem(arch: str, host: str, binfmt_dir: Path | None = None) -> s
     machine = _ELF_MACHINES.get(arch)
     if machine is None:
         return f"{arch} binaries cannot be emulated (unknown architecture)"
-    qemu = _QEMU_NAMES[arch]
+    qemu = gnu_machine(arch)
     handlers = [h for h in read_handlers(binfmt_dir) if h.matches_elf64(machine)]
     if not handlers or not binfmt_enabled(binfmt_dir):
         return (f"no binfmt_misc handler for {qemu}: {arch} targets cannot run on this {host} "

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.findings import Invocation
-from checker.runner.logs import LogLine, is_emulator_line
+from checker.runner.logs import FATAL_ERROR, LogLine, is_emulator_line
 
 EXTENSIONS_DIR = "/opt/extensions"
 EVENT_PREFIX = "extension "
@@ -30,7 +30,6 @@ _EXITED = re.compile(r"\(rapid\) Process extension-(.+)-\d+ exited: (.*)$")
 _LAUNCH = re.compile(r"\(rapid\) (?:Init|Invoke) failed\b.*?\berror=fork/exec "
                      r"/opt/extensions/([^:]+): (.*?)(?: InvokeID=\S*)?$")
 _KILLED = re.compile(r"\(rapid\) Sending SIGKILL to extension-(.+)-\d+\(")
-_FATAL = re.compile(r"\(rapid\) First fatal error stored in appctx: (Extension\.\S+)")
 _INIT_START = re.compile(r"\(rapid\) INIT START\(")
 _RUNTIME_STARTS = re.compile(r"\(rapid\) Starting runtime\b")
 _TIMED_OUT = re.compile(r"\(rapid\) Reset initiated: Timeout")
@@ -88,7 +87,7 @@ def _read_emulator_lines(states: dict[str, _State], lines: Sequence[LogLine]) ->
         text = line.text
         if _INIT_START.search(text):
             fatal = "Extension.Crash"
-        elif match := _FATAL.search(text):
+        elif (match := FATAL_ERROR.search(text)) and match.group(1).startswith("Extension."):
             fatal = match.group(1)
         elif (match := _REGISTERED.search(text)) and match.group(1) in states:
             state = states[match.group(1)]

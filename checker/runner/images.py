@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checker.arches import lambda_arch
 from checker.errors import ImageUnavailable
 from checker.options import ExecOptions, ImageRef, PullPolicy
 from checker.runner.archives import ArchiveImage, oci_to_docker_archive, read_docker_archive
@@ -26,7 +27,6 @@ from checker.runner.rie_binary import find_rie
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
 from checker.runner.spec import RIE_BINARY, engine_platform
 
-_ENGINE_ARCHES = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
 LAMBDA_USERS = frozenset({"", "993", "993:990", "sbx_user1051"})
 
 
@@ -73,7 +73,7 @@ def image_config(found: dict[str, Any]) -> ImageConfig:
     machine = str(found.get("Architecture", ""))
     return ImageConfig(
         image_id=str(found.get("Id", "")),
-        arch=_ENGINE_ARCHES.get(machine, machine),
+        arch=lambda_arch(machine),
         entrypoint=tuple(str(part) for part in config.get("Entrypoint") or ()),
         cmd=tuple(str(part) for part in config.get("Cmd") or ()),
         working_dir=str(config.get("WorkingDir") or ""),

@@ -19,7 +19,7 @@ _INIT_FAILED = re.compile(r"\(rapid\) Init failed\b.*?\berror=(.*?)(?: InvokeID=
 _INVOKE_FAILED = re.compile(r"\(rapid\) Invoke failed\b.*?\berror=(.*?)(?: InvokeID=\S*)?$")
 _PROCESS_EXIT = re.compile(r"\(rapid\) Process (\S+) exited: (.*)$")
 _RESET = re.compile(r"\(rapid\) Reset initiated: (\w+)")
-_FATAL = re.compile(r"\(rapid\) First fatal error stored in appctx: (\S+)")
+FATAL_ERROR = re.compile(r"\(rapid\) First fatal error stored in appctx: (\S+)")
 _NOT_STARTED = re.compile(r"\(rapid\) The runtime was not started\.")
 _FINISHED = re.compile(r"^REPORT RequestId: |\(rapid\) Invoke DONE failed|\(rapid\) Reset initiated: "
                        r"ReleaseFail")
@@ -118,7 +118,7 @@ def read_invoke_log(lines: list[LogLine]) -> InvokeLog:
             exits.append(f"{match.group(1)}: {match.group(2)}")
         elif match := _RESET.search(text):
             resets.append(match.group(1))
-        elif match := _FATAL.search(text):
+        elif match := FATAL_ERROR.search(text):
             fatal_error = fatal_error or match.group(1)
         elif _NOT_STARTED.search(text):
             not_started = True

@@ -18,14 +18,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from checker.artifact import DEFAULT_FILE_MODE
+from checker.artifact_zip import kind_and_mode
+from checker.facts import MemberKind
 from checker.runner.errors import Cancelled, StageError
 
 DIR_MODE = 0o755
 MAX_UNPACKED_BYTES = 1 << 30  # far above Lambda's 250 MB: a guard against bombs, not a quota
 _CHUNK = 1 << 20
-_UNIX = 3
-_DOS_DIRECTORY = 0x10
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError,
                OSError, ValueError)
 
@@ -125,14 +124,14 @@ def _unpack_zip(source: Path, writer: _Writer) -> None:
                 parts = _safe_parts(info.filename)
                 if parts is None:
                     continue
-                kind, mode = _kind_and_mode(info)
-                if kind == "dir":
+                kind, mode = kind_and_mode(info)  # the static check reads modes the same way
+                if kind is MemberKind.DIR:
                     writer.directory(parts)
-                elif kind == "link":
+                elif kind is MemberKind.SYMLINK:
                     links.append((parts, archive.read(info).decode("utf-8", "replace")))
                 else:
                     with archive.open(info) as stream:
-                        writer.file(parts, stream, mode)
+                        writer.file(parts, stream, mode & 0o777)
     except _ZIP_ERRORS as exc:
         raise StageError(f"cannot unpack {source}: {_reason(exc)}") from exc
     for parts, target in links:
@@ -178,16 +177,6 @@ def _safe_parts(name: str) -> tuple[str, ...] | None:
     if not parts or ".." in parts:
         return None
     return parts
-
-
-def _kind_and_mode(info: zipfile.ZipInfo) -> tuple[str, int]:
-    unix = info.external_attr >> 16 if info.create_system == _UNIX else 0
-    if stat.S_ISLNK(unix):
-        return "link", 0o777
-    if stat.S_ISDIR(unix) or info.filename.endswith("/") or (
-            not unix and info.external_attr & _DOS_DIRECTORY):
-        return "dir", DIR_MODE
-    return "file", (stat.S_IMODE(unix) & 0o777) if unix else DEFAULT_FILE_MODE
 
 
 def _reason(exc: BaseException) -> str:

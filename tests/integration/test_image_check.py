@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,53 +11,31 @@ import docker
 import pytest
 
 from tests.build.compile import BuildCache
+from tests.build.images import EngineImages
 
 pytestmark = pytest.mark.docker
 BASE = "lambdacheck-standin/provided:bullseye"  # glibc 2.31, /lambda-entrypoint.sh
 RUNTIME_SH = b"#!/bin/sh\nexec sleep 1\n"
 
 
-class Images:
-    """Builds tagged images with `docker build`; removes them when the module is done."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.tags: list[str] = []
-
-    def build(self, files: dict[str, tuple[bytes, int]], dockerfile: str,
-              base: str = BASE) -> str:
-        context = self.root / uuid.uuid4().hex[:8]
-        context.mkdir()
-        for name, (data, mode) in files.items():
-            (context / name).write_bytes(data)
-            (context / name).chmod(mode)
-        (context / "Dockerfile").write_text(f"FROM {base}\n{dockerfile}")
-        tag = f"lambdacheck-test/image-check:{context.name}"
-        subprocess.run(["docker", "build", "-q", "-t", tag, str(context)], check=True,
-                       capture_output=True, timeout=120)
-        self.tags.append(tag)
-        return tag
-
-    def save(self, tag: str) -> Path:
-        archive = self.root / f"{tag.rsplit(':', 1)[1]}.tar"
-        subprocess.run(["docker", "save", "-o", str(archive), tag], check=True, timeout=120)
-        return archive
-
-
 @pytest.fixture(scope="module")
 def images(docker_client: docker.DockerClient,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Images]:
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineImages]:
     del docker_client  # the gate: skips (or fails in CI) without an engine and stand-ins
-    made = Images(tmp_path_factory.mktemp("images"))
+    made = EngineImages(tmp_path_factory.mktemp("images"), "lambdacheck-test/image-check")
     yield made
-    if made.tags:
-        subprocess.run(["docker", "rmi", "-f", *made.tags], capture_output=True, check=False)
+    made.close()
 
 
-def runtime_image(images: Images, bootstrap: bytes, *, mode: int = 0o755,
+def build(images: EngineImages, files: dict[str, tuple[bytes, int]], dockerfile: str,
+          base: str = BASE) -> str:
+    return images.build(f"FROM {base}\n{dockerfile}", files)
+
+
+def runtime_image(images: EngineImages, bootstrap: bytes, *, mode: int = 0o755,
                   dest: str = "/var/runtime/bootstrap", cmd: str = '["handler"]') -> str:
     """An image FROM the provided stand-in with `bootstrap` copied to `dest`."""
-    return images.build({"bootstrap": (bootstrap, mode)}, f"COPY bootstrap {dest}\nCMD {cmd}\n")
+    return build(images, {"bootstrap": (bootstrap, mode)}, f"COPY bootstrap {dest}\nCMD {cmd}\n")
 
 
 def lambdacheck(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -66,14 +43,14 @@ def lambdacheck(*args: str | Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=180, check=False)
 
 
-def test_custom_runtime_image_passes(images: Images) -> None:
+def test_custom_runtime_image_passes(images: EngineImages) -> None:
     tag = runtime_image(images, RUNTIME_SH)
     result = lambdacheck(f"docker-daemon:{tag}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "glibc 2.31" in result.stdout
 
 
-def test_binary_needing_newer_glibc_than_the_image(images: Images,
+def test_binary_needing_newer_glibc_than_the_image(images: EngineImages,
                                                    build_cache: BuildCache) -> None:
     binary = build_cache.c("hello.c", name="hello").read_bytes()
     tag = runtime_image(images, binary)
@@ -84,7 +61,7 @@ def test_binary_needing_newer_glibc_than_the_image(images: Images,
     assert "/var/runtime/bootstrap [__libc_start_main@GLIBC_2.34]" in archive.stdout
 
 
-def test_library_missing_from_the_image(images: Images, build_cache: BuildCache) -> None:
+def test_library_missing_from_the_image(images: EngineImages, build_cache: BuildCache) -> None:
     stub = build_cache.c("libfoo.c", name="libssl.so.3", subdir="ssl", flags=[
         "-shared", "-fPIC", "-Wl,-soname,libssl.so.3"])
     binary = build_cache.c("usefoo.c", name="usessl", subdir="ssl", flags=[
@@ -95,7 +72,7 @@ def test_library_missing_from_the_image(images: Images, build_cache: BuildCache)
     assert "needs libssl.so.3, which is neither bundled nor on" in result.stdout
 
 
-def test_runtime_in_var_task_is_never_started(images: Images) -> None:
+def test_runtime_in_var_task_is_never_started(images: EngineImages) -> None:
     tag = runtime_image(images, RUNTIME_SH, dest="/var/task/bootstrap")
     result = lambdacheck(f"docker-daemon:{tag}")
     assert result.returncode == 1
@@ -103,20 +80,20 @@ def test_runtime_in_var_task_is_never_started(images: Images) -> None:
     assert "COPY it to ${LAMBDA_RUNTIME_DIR}" in result.stdout
 
 
-def test_bootstrap_readable_by_root_only(images: Images) -> None:
+def test_bootstrap_readable_by_root_only(images: EngineImages) -> None:
     tag = runtime_image(images, RUNTIME_SH, mode=0o700)
     result = lambdacheck(f"docker-daemon:{tag}")
     assert result.returncode == 1
     assert "the runtime bootstrap is not executable by others (mode 0700)" in result.stdout
 
 
-def test_entrypoint_needs_exactly_one_argument(images: Images) -> None:
+def test_entrypoint_needs_exactly_one_argument(images: EngineImages) -> None:
     tag = runtime_image(images, RUNTIME_SH, cmd='["a", "b"]')
     result = lambdacheck(f"docker-daemon:{tag}")
     assert "gets 2 arguments; it takes exactly one" in result.stdout
 
 
-def test_image_checked_for_the_wrong_arch(images: Images) -> None:
+def test_image_checked_for_the_wrong_arch(images: EngineImages) -> None:
     tag = runtime_image(images, RUNTIME_SH)
     result = lambdacheck(f"docker-daemon:{tag}", "--arch", "arm64")
     assert result.returncode == 1
@@ -139,8 +116,8 @@ PYTHON_IMAGE = ("COPY python3.9 /var/lang/bin/python3.9\nCOPY app.py /var/task/a
     (b"def handler(event, context):\n    return event\n", True),
     (b"def main(event, context):\n    return event\n", False),
 ])
-def test_python_image_handler_from_cmd(images: Images, source: bytes, passes: bool) -> None:
-    tag = images.build({"python3.9": (b"#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n", 0o755),
+def test_python_image_handler_from_cmd(images: EngineImages, source: bytes, passes: bool) -> None:
+    tag = build(images, {"python3.9": (b"#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n", 0o755),
                         "app.py": (source, 0o644)}, PYTHON_IMAGE, base=PYTHON_BASE)
     result = lambdacheck(f"docker-daemon:{tag}")
     assert (result.returncode == 0) is passes, result.stdout
