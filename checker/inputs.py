@@ -1,0 +1,71 @@
+"""Reading the user's small input files (templates, configs, env files, events, runtime files).
+
+Every such file is read through here: only regular files, never more than a cap, decoded as
+UTF-8 with a one-line error naming the file. `/dev/zero`, a FIFO or a 50 GB file given by
+mistake ends in an InputError instead of blocking forever or exhausting memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from checker.errors import InputError
+
+MIB = 1024 * 1024
+DEFAULT_CAP = 16 * MIB
+
+
+def read_input_bytes(path: Path, *, what: str, cap: int = DEFAULT_CAP) -> bytes:
+    """The bytes of a regular file at most `cap` long; InputError otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputError(f"{what} {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path}: is a folder, not a file") from None
+    except PermissionError:
+        raise InputError(f"{what} {path}: permission denied",
+                         "make the file readable by this user") from None
+    except OSError as err:
+        raise InputError(f"{what} {path}: cannot be opened: {err.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{what} {path}: is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{what} {path}: is {_kind(mode)}, not a regular file",
+                             "pass a regular file")
+        data = handle.read(cap + 1)
+    if len(data) > cap:
+        raise InputError(f"{what} {path}: larger than {_size(cap)}; refusing to read it",
+                         None)
+    return data
+
+
+def read_input_text(path: Path, *, what: str, cap: int = DEFAULT_CAP) -> str:
+    """The UTF-8 text of a regular file at most `cap` bytes long; InputError otherwise."""
+    data = read_input_bytes(path, what=what, cap=cap)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputError(f"{what} {path}: not UTF-8 text (invalid byte at line {line})",
+                         "save the file as UTF-8") from None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _size(cap: int) -> str:
+    return f"{cap // MIB} MiB" if cap >= MIB else f"{cap} bytes"
