@@ -30,14 +30,21 @@ def read_input_bytes(path: Path, *, what: str, cap: int = DEFAULT_CAP) -> bytes:
                          "make the file readable by this user") from None
     except OSError as err:
         raise InputError(f"{what} {path}: cannot be opened: {err.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
+    try:
+        mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
             raise InputError(f"{what} {path}: is a folder, not a file")
         if not stat.S_ISREG(mode):
             raise InputError(f"{what} {path}: is {_kind(mode)}, not a regular file",
                              "pass a regular file")
-        data = handle.read(cap + 1)
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
+            data = handle.read(cap + 1)
+    except OSError as err:
+        raise InputError(f"{what} {path}: cannot be read: {err.strerror}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
     if len(data) > cap:
         raise InputError(f"{what} {path}: larger than {_size(cap)}; refusing to read it",
                          None)
