@@ -30,7 +30,8 @@ from checker.catalog_schema import (
     check_document,
     valid_arches,
 )
-from checker.errors import CatalogError
+from checker.errors import CatalogError, InputError
+from checker.inputs import read_input_text
 from checker.runtime import ARCHES, Catalog, Limit, Source
 
 if sys.version_info >= (3, 11):
@@ -106,24 +107,23 @@ def _parse(text: str, label: str) -> Raw:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise CatalogError(f"cannot read runtime file {path}: {err.strerror or err}",
-                           "check the --runtime-file path") from None
-    except UnicodeDecodeError:
-        raise CatalogError(f"{path}: not UTF-8 text", "runtime files are TOML") from None
+        return read_input_text(path, what="runtime file")  # regular files only, capped, UTF-8
+    except InputError as err:
+        raise CatalogError(err.message, err.hint or "check the --runtime-file path") from None
 
 
 # ---- the public entry point ------------------------------------------------------------------
 
-def load_catalog(extra_files: Sequence[Path] = (), *, today: date | None = None) -> Catalog:
+def load_catalog(extra_files: Sequence[Path] = (), *, today: date | None = None,
+                 directory: Traversable | None = None) -> Catalog:
     """The shipped catalog, with runtimes (and their own os and sources) from extra_files.
 
     A runtime in an extra file replaces a shipped one of the same name (its origin is the
     file); os and source ids must be new. `today` only words the notes about blocked dates.
     """
     merged = _Merged({}, {}, {})
-    for label, resource in _shipped_files(catalog_dir(), "runtimes/"):
+    shipped = catalog_dir() if directory is None else directory  # directory: a generated one
+    for label, resource in _shipped_files(shipped, "runtimes/"):
         merged.add(_parse(resource.read_text(encoding="utf-8"), label), label, SHIPPED)
     for path in extra_files:
         merged.add(_parse(_read(path), str(path)), str(path), str(path))

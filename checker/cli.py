@@ -42,65 +42,82 @@ app.add_typer(runtimes_app, name="runtimes")
 
 # Options shared by check and run (Typer reads them from the signatures).
 Artifacts = Annotated[list[Path], typer.Argument(
-    help="Deployment ZIPs or unpacked folders (default: the functions of the project config "
-         "or --template).", show_default=False)]
-Runtimes = Annotated[list[str], typer.Option("--runtime", "-r", help="Lambda runtime, e.g. "
-                                             "python3.12 (repeat for several).")]
-Arches = Annotated[list[str], typer.Option("--arch", help="x86_64 (default) or arm64.")]
+    metavar="ARTIFACT", hidden=True, show_default=False)]  # described by ARTIFACTS_HELP
+# Typer shows an argument's type (`<list[Path]>`) whatever its metavar: say it in words instead.
+ARTIFACTS_HELP = ("ARTIFACT: a deployment ZIP, an unpacked folder or a container image "
+                  "(docker-daemon:NAME:TAG, docker-archive:PATH, oci-archive:PATH), several "
+                  "allowed; default: the functions of the project config or --template.")
+Runtimes = Annotated[list[str], typer.Option("--runtime", "-r", metavar="NAME", help="Lambda "
+                                             "runtime, e.g. python3.12 (repeat for several).")]
+Arches = Annotated[list[str], typer.Option("--arch", metavar="ARCH",
+                                           help="x86_64 (default) or arm64.")]
 Handler = Annotated[str | None, typer.Option(help="The function's handler, e.g. app.handler.")]
-Layers = Annotated[list[Path], typer.Option("--layer", help="Layer ZIP or folder, in order.")]
-Junit = Annotated[Path | None, typer.Option(help="Write a JUnit XML report here.")]
+Layers = Annotated[list[Path], typer.Option("--layer", metavar="ZIP",
+                                             help="Layer ZIP or folder, in order.")]
+Junit = Annotated[Path | None, typer.Option(metavar="FILE", help="Write a JUnit XML report here.")]
 Fmt = Annotated[OutputFormat, typer.Option("--format", help="Output on stdout.")]
 FailOn = Annotated[str, typer.Option(help="Fail on findings of this severity or worse: "
                                      "error or warning.")]
-RuntimeFiles = Annotated[list[Path], typer.Option("--runtime-file", help="Extra runtime "
-                                                  "definitions (TOML), e.g. custom images.")]
+RuntimeFiles = Annotated[list[Path], typer.Option(
+    "--runtime-file", metavar="FILE", help="Extra runtime definitions (TOML), e.g. custom images.")]
 
 
-Config = Annotated[Path | None, typer.Option(help="A lambdacheck.toml or pyproject.toml "
-                                             "(default: found in the current folder).")]
-Template = Annotated[Path | None, typer.Option(help="AWS SAM / CloudFormation template "
-                                               "whose functions to check.")]
+Config = Annotated[Path | None, typer.Option(metavar="FILE", help="A lambdacheck.toml or "
+                                             "pyproject.toml (default: found in the current "
+                                             "folder).")]
+Template = Annotated[Path | None, typer.Option(metavar="FILE", help="AWS SAM / CloudFormation "
+                                               "template whose functions to check.")]
 Shard = Annotated[str | None, typer.Option(help="Run only slice I/N of the targets.")]
-Sarif = Annotated[Path | None, typer.Option(help="Write a SARIF 2.1.0 report here.")]
-Summary = Annotated[Path | None, typer.Option(help="Write a markdown summary here.")]
+Sarif = Annotated[Path | None, typer.Option(metavar="FILE",
+                                            help="Write a SARIF 2.1.0 report here.")]
+Summary = Annotated[Path | None, typer.Option(metavar="FILE",
+                                              help="Write a markdown summary here.")]
 ImageFunctions = Annotated[list[str], typer.Option(
-    "--image-function", help="NAME=REF: check the template's image function NAME from a local "
-    "image (docker-daemon:NAME:TAG, docker-archive:PATH, oci-archive:PATH).")]
+    "--image-function", metavar="NAME=REF", help="Check the template's image function NAME "
+    "from a local image (docker-daemon:NAME:TAG, docker-archive:PATH, oci-archive:PATH).")]
 FailOnOpt = Annotated[str | None, typer.Option("--fail-on", help="error (default) or warning.")]
+AllowOutside = Annotated[bool, typer.Option(help="Read a template's CodeUri/ContentUri even "
+                                            "outside the template's folder.")]
 
 
-@app.command()
+@app.command(epilog=ARTIFACTS_HELP)
 def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
           handler: Handler = None, layer: Layers = [], junit: Junit = None,  # noqa: B006
           fmt: Fmt = OutputFormat.TEXT, fail_on_: FailOnOpt = None,
           runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
           template: Template = None, shard: Shard = None, sarif: Sarif = None,
-          summary: Summary = None, image_function: ImageFunctions = []) -> None:  # noqa: B006
+          summary: Summary = None, image_function: ImageFunctions = [],  # noqa: B006
+          allow_outside_paths: AllowOutside = False) -> None:
     """Check artifacts statically against the runtime catalog (no Docker needed)."""
     selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
                           arches=tuple(arch), handler=handler, layers=tuple(layer),
                           runtime_files=tuple(runtime_file), config=config, template=template,
-                          shard=shard, image_functions=image_functions(image_function))
+                          shard=shard, image_functions=image_functions(image_function),
+                          allow_outside_paths=allow_outside_paths)
     selected = select(selection, Path.cwd())
     report = _report(fmt, junit, fail_on_, sarif, summary, selected)
     _finish(CheckPlan(targets=selected.targets, report=report, notes=selected.notes,
+                      unresolved=selected.unresolved,
                       limits=selected.catalog.limits))
 
 
-@app.command()
+@app.command(epilog=ARTIFACTS_HELP)
 def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
         handler: Handler = None, layer: Layers = [], junit: Junit = None,  # noqa: B006
         fmt: Fmt = OutputFormat.TEXT, fail_on_: FailOnOpt = None,
         runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
         template: Template = None, shard: Shard = None, sarif: Sarif = None,
         summary: Summary = None, image_function: ImageFunctions = [],  # noqa: B006
-        event: Annotated[list[str], typer.Option(help="Event file, folder of *.json, or "
-                                                 "inline JSON (repeatable).")] = [],  # noqa: B006
+        allow_outside_paths: AllowOutside = False,
+        event: Annotated[list[str], typer.Option(metavar="EVENT", help="Event file, folder of "
+                                                 "*.json, or inline JSON (repeatable).")]
+        = [],  # noqa: B006
         expect: Annotated[str | None, typer.Option(help="JSON the response must contain.")]
         = None,
-        env: Annotated[list[str], typer.Option(help="KEY=VALUE for the function.")] = [],  # noqa: B006
-        env_file: Annotated[Path | None, typer.Option(help="File of KEY=VALUE lines.")] = None,
+        env: Annotated[list[str], typer.Option(metavar="KEY=VALUE",
+                                               help="For the function.")] = [],  # noqa: B006
+        env_file: Annotated[Path | None, typer.Option(metavar="FILE",
+                                                      help="File of KEY=VALUE lines.")] = None,
         memory: Annotated[int | None, typer.Option(help="Memory in MB (default 128, as on "
                                                    "Lambda).", min=128, max=10240)] = None,
         timeout: Annotated[float | None, typer.Option(help="Invocation timeout in seconds "
@@ -112,13 +129,18 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         pull: Annotated[PullPolicy | None, typer.Option(
             help="When to pull: emulator images default to missing; a function's own image "
                  "is pulled only when this is given.")] = None,
-        network: Annotated[NetworkMode, typer.Option(help="bridge, or host for engines "
-                                                     "without a bridge.")] = NetworkMode.BRIDGE,
+        network: Annotated[NetworkMode | None, typer.Option(
+            help="bridge or host (default: bridge, or host bound to 127.0.0.1 when the engine "
+                 "has no bridge).")] = None,
         jobs: Annotated[int, typer.Option(help="Targets run in parallel.", min=1)] = 2,
-        rie: Annotated[Path | None, typer.Option(help="A Runtime Interface Emulator binary "
-                                                 "to mount into images lacking one.")] = None,
-        require_exec: Annotated[bool, typer.Option(help="Fail (exit 2) when nothing can be "
-                                                   "executed (no engine, no image).")] = False,
+        rie: Annotated[Path | None, typer.Option(metavar="FILE", help="A Runtime Interface "
+                                                 "Emulator binary to mount into images lacking "
+                                                 "one.")] = None,
+        allow_skip_exec: Annotated[bool, typer.Option(
+            help="Report targets that cannot execute (no engine, no image, ...) as skipped "
+                 "instead of failing with exit 2.")] = False,
+        require_exec: Annotated[bool, typer.Option(
+            hidden=True, help="Deprecated: failing is the default now.")] = False,
         fail_fast: Annotated[bool, typer.Option(help="Do not execute targets whose static "
                                                 "checks failed.")] = False) -> None:
     """Check statically, then run in the Lambda emulator image with the RIE."""
@@ -126,30 +148,34 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
                           arches=tuple(arch), handler=handler, layers=tuple(layer),
                           runtime_files=tuple(runtime_file), config=config, template=template,
                           shard=shard, memory_mb=memory, timeout_s=timeout,
-                          image_functions=image_functions(image_function))
+                          image_functions=image_functions(image_function),
+                          allow_outside_paths=allow_outside_paths)
     selected = select(selection, Path.cwd())
     if rie is not None and not rie.is_file():
         raise UsageError(f"--rie {rie}: no such file")
     execute = ExecOptions(
-        events=load_events(event, expect), env=parse_env(env, env_file),
+        events=load_events(event, expect, selected.catalog.limits),
+        env=parse_env(env, env_file),
         memory_mb=memory or 128, timeout_s=timeout or 3.0, ephemeral_mb=ephemeral_storage,
         image=image, pull=pull,
-        network=network, jobs=jobs, rie_path=rie, require_exec=require_exec,
-        fail_fast=fail_fast)
+        network=network, jobs=jobs, rie_path=rie, fail_fast=fail_fast,
+        allow_skip=_allow_skip(allow_skip_exec, require_exec, selected))
     if event or expect is not None:  # command-line events replace configured ones
         selected = dataclasses.replace(selected, targets=tuple(
             dataclasses.replace(t, events=None) for t in selected.targets))
     report = _report(fmt, junit, fail_on_, sarif, summary, selected)
     _finish(CheckPlan(targets=selected.targets, report=report, execute=execute,
+                      unresolved=selected.unresolved,
                       limits=selected.catalog.limits,
                       notes=selected.notes))
 
 
-@app.command()
+@app.command(epilog=ARTIFACTS_HELP)
 def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
          handler: Handler = None, layer: Layers = [],  # noqa: B006
          runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
          template: Template = None, image_function: ImageFunctions = [],  # noqa: B006
+         allow_outside_paths: AllowOutside = False,
          matrix: Annotated[bool, typer.Option(help="Print a GitHub Actions matrix (JSON).")]
          = False,
          max_jobs: Annotated[int | None, typer.Option(help="At most this many matrix "
@@ -159,8 +185,12 @@ def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  
     selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
                           arches=tuple(arch), handler=handler, layers=tuple(layer),
                           runtime_files=tuple(runtime_file), config=config, template=template,
-                          image_functions=image_functions(image_function))
+                          image_functions=image_functions(image_function),
+                          allow_outside_paths=allow_outside_paths)
     selected = select(selection, Path.cwd())
+    for unresolved in selected.unresolved:  # `check` reports each as a failed target
+        typer.echo(f"lambdacheck: {unresolved.name} ({unresolved.source}) cannot be checked: "
+                   f"{unresolved.message}", err=True)
     if matrix:
         typer.echo(json.dumps(matrix_document(selected.targets, max_jobs)))
         return
@@ -207,7 +237,8 @@ def runtimes_show(name: str, runtime_file: RuntimeFiles = []) -> None:  # noqa: 
 def runtimes_probe(image: str, name: Annotated[str, typer.Option(help="Runtime name to write.")],
                    arch: Annotated[str, typer.Option()] = "x86_64",
                    output: Annotated[Path | None, typer.Option(
-                       "--output", "-o", help="Write the runtime file here (default stdout).")]
+                       "--output", "-o", metavar="FILE",
+                       help="Write the runtime file here (default stdout).")]
                    = None) -> None:
     """Read an image's libraries through the engine and write a runtime file."""
     from checker.probe import probe_to_toml
@@ -232,6 +263,17 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
     """Prove an AWS Lambda artifact runs on its runtime before you deploy it."""
 
 
+def _allow_skip(allow_skip_exec: bool, require_exec: bool, selected: Selected) -> bool:
+    """--allow-skip-exec, else the config's allow-skip-exec; --require-exec (the old opt-in,
+    kept so existing configs and scripts work) insists on execution."""
+    if allow_skip_exec and require_exec:
+        raise UsageError("--allow-skip-exec and --require-exec contradict each other")
+    if require_exec:
+        return False
+    defaults = selected.config.defaults if selected.config else None
+    return allow_skip_exec or bool(defaults and defaults.allow_skip_exec)
+
+
 def _report(fmt: OutputFormat, junit: Path | None, fail_on_value: str | None,
             sarif: Path | None, summary: Path | None, selected: Selected) -> ReportOptions:
     defaults = selected.config.defaults if selected.config else None
@@ -252,7 +294,17 @@ class _Done(Exception):
 def _finish(check_plan: CheckPlan) -> None:
     result = run_plan(check_plan, progress=progress_line)
     artifacts = {t.id: t.artifact for t in check_plan.targets if isinstance(t.artifact, Path)}
+    artifacts.update((u.id, u.source) for u in check_plan.unresolved)  # SARIF: at the file
     raise _Done(emit(result, check_plan.report, artifacts))
+
+
+# typer 0.29 parses with a click of its own (typer._click) and raises its own Exit and Abort;
+# earlier typers use the standalone click. The click typer really uses is the one its public
+# BadParameter comes from: catch that click's exceptions and the standalone click's alike.
+_TYPER_CLICK = sys.modules[typer.BadParameter.__module__]
+_CLICK_ERRORS = (click.ClickException, _TYPER_CLICK.ClickException)
+_EXITS = (click.exceptions.Exit, typer.Exit)
+_ABORTS = (KeyboardInterrupt, click.exceptions.Abort, typer.Abort)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -267,12 +319,12 @@ def main(argv: list[str] | None = None) -> None:
     except LambdacheckError as err:
         _say(f"lambdacheck: error: {err.message}", err.hint)
         code = err.exit_code
-    except click.exceptions.Exit as exit_:
+    except _EXITS as exit_:  # --help, --version
         code = exit_.exit_code
-    except click.ClickException as err:
+    except _CLICK_ERRORS as err:  # usage errors: click's own "Usage: ... Error: ..."
         err.show()
         code = EXIT_ERROR
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except _ABORTS:
         _say("lambdacheck: interrupted", None)
         code = EXIT_INTERRUPTED
     except Exception as err:  # the funnel: never a traceback unless --debug

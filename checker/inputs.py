@@ -19,6 +19,27 @@ DEFAULT_CAP = 16 * MIB
 
 def read_input_bytes(path: Path, *, what: str, cap: int = DEFAULT_CAP) -> bytes:
     """The bytes of a regular file at most `cap` long; InputError otherwise."""
+    data, _ = _read_regular(path, what, cap)
+    if len(data) > cap:
+        raise InputError(f"{what} {path}: larger than {_size(cap)}; refusing to read it",
+                         None)
+    return data
+
+
+def read_input_capped(path: Path, *, what: str, cap: int) -> tuple[bytes | None, int]:
+    """(the bytes, their count) of a regular file, or (None, its size) when it is over `cap`.
+
+    For inputs whose size is itself a verdict (an event over Lambda's payload limit): never
+    more than `cap + 1` bytes are read, and the size of a larger file comes from fstat.
+    """
+    data, size = _read_regular(path, what, cap)
+    if len(data) > cap:
+        return None, max(size, len(data))
+    return data, len(data)
+
+
+def _read_regular(path: Path, what: str, cap: int) -> tuple[bytes, int]:
+    """At most `cap + 1` bytes of the regular file `path`, and its size as fstat saw it."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -31,29 +52,29 @@ def read_input_bytes(path: Path, *, what: str, cap: int = DEFAULT_CAP) -> bytes:
     except OSError as err:
         raise InputError(f"{what} {path}: cannot be opened: {err.strerror}") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
+        status = os.fstat(fd)
+        if stat.S_ISDIR(status.st_mode):
             raise InputError(f"{what} {path}: is a folder, not a file")
-        if not stat.S_ISREG(mode):
-            raise InputError(f"{what} {path}: is {_kind(mode)}, not a regular file",
+        if not stat.S_ISREG(status.st_mode):
+            raise InputError(f"{what} {path}: is {_kind(status.st_mode)}, not a regular file",
                              "pass a regular file")
         with os.fdopen(fd, "rb") as handle:
             fd = -1
-            data = handle.read(cap + 1)
+            return handle.read(cap + 1), status.st_size
     except OSError as err:
         raise InputError(f"{what} {path}: cannot be read: {err.strerror}") from None
     finally:
         if fd >= 0:
             os.close(fd)
-    if len(data) > cap:
-        raise InputError(f"{what} {path}: larger than {_size(cap)}; refusing to read it",
-                         None)
-    return data
 
 
 def read_input_text(path: Path, *, what: str, cap: int = DEFAULT_CAP) -> str:
     """The UTF-8 text of a regular file at most `cap` bytes long; InputError otherwise."""
-    data = read_input_bytes(path, what=what, cap=cap)
+    return decode_input(read_input_bytes(path, what=what, cap=cap), path, what=what)
+
+
+def decode_input(data: bytes, path: Path, *, what: str) -> str:
+    """`data` read from `path` as UTF-8 text; a one-line InputError naming the line otherwise."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:

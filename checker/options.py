@@ -56,6 +56,12 @@ class Event:
     name: str
     payload: str
     expect: str | None = None  # JSON text: a subset the response must contain
+    too_large: int | None = None  # bytes, when over Lambda's payload limit: not kept, never sent
+
+    @property
+    def size(self) -> int:
+        """The payload's size in bytes, as Invoke would count it."""
+        return self.too_large if self.too_large is not None else len(self.payload.encode())
 
 
 @dataclass(frozen=True)
@@ -76,11 +82,31 @@ class Target:
     memory_mb: int | None = None
     timeout_s: float | None = None
     env: tuple[tuple[str, str], ...] | None = None
+    source: Path | None = None  # the template or config file defining the function, if any
 
     @property
     def id(self) -> TargetId:
         return TargetId(artifact=self.name or str(self.artifact), runtime=self.runtime.name,
                         arch=self.arch)
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A function of a template or project config that cannot become Targets (its code is
+    missing, its runtime unknown, its path outside the template's folder, ...). It is reported
+    as its own failed target, naming the function and its file; the others are still checked.
+    """
+
+    name: str  # the logical id / config name
+    source: Path  # the template or config file that defines it
+    message: str
+    hint: str | None = None
+    runtime: str = "unknown"  # as written, when known
+    arch: str = "unknown"
+
+    @property
+    def id(self) -> TargetId:
+        return TargetId(artifact=self.name, runtime=self.runtime, arch=self.arch)
 
 
 class PullPolicy(enum.Enum):
@@ -105,10 +131,11 @@ class ExecOptions:
     ephemeral_mb: int = 512
     image: str | None = None  # overrides the catalog's image for every target
     pull: PullPolicy | None = None  # None: emulator images if missing, function images never
-    network: NetworkMode = NetworkMode.BRIDGE
+    # None: the engine's bridge when it has one, else the host network bound to 127.0.0.1
+    network: NetworkMode | None = None
     jobs: int = 2
     rie_path: Path | None = None
-    require_exec: bool = False
+    allow_skip: bool = False  # report targets that cannot execute as skipped (not exit 2)
     fail_fast: bool = False
 
     def for_target(self, target: Target) -> ExecOptions:
@@ -144,3 +171,4 @@ class CheckPlan:
     execute: ExecOptions | None = None  # None for `check`
     notes: tuple[str, ...] = ()  # e.g. template functions that could not be checked
     limits: Mapping[str, Limit] = field(default_factory=dict)  # Lambda's quotas (catalog)
+    unresolved: tuple[Unresolved, ...] = ()  # functions that fail alone (see Unresolved)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from checker.config import ENV_NAME_HINT, is_inline_json, valid_env_name
 from checker.errors import ConfigError
+from checker.inputs import read_input_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,7 +29,6 @@ PYPROJECT = "pyproject.toml"
 FAIL_ON_VALUES = ("error", "warning", "info")
 MEMORY_RANGE_MB = (128, 10240)
 TIMEOUT_RANGE_S = (1.0, 900.0)
-_ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 Env = tuple[tuple[str, str], ...]
 
@@ -48,7 +48,7 @@ class FunctionSpec:
     arches: tuple[str, ...] | None = None
     handler: str | None = None
     layers: tuple[Path, ...] | None = None
-    events: tuple[Path, ...] | None = None
+    events: tuple[Path | str, ...] | None = None  # files/folders, or inline JSON text
     expect: str | None = None
     memory_mb: int | None = None
     timeout_s: float | None = None
@@ -64,6 +64,8 @@ class ProjectDefaults:
     junit: Path | None = None
     runtime_files: tuple[Path, ...] = ()
     template: Path | None = None
+    allow_outside_paths: bool | None = None  # read template code outside the template's folder
+    allow_skip_exec: bool | None = None  # `run`: report targets that cannot execute as skipped
 
 
 @dataclass(frozen=True)
@@ -121,15 +123,15 @@ def load_project_config(start_dir: Path, explicit: Path | None = None) -> Projec
     Only `start_dir` itself is searched. None when there is no config at all.
     """
     if explicit is not None:
-        if not explicit.is_file():
+        if not explicit.exists():  # a FIFO or device: read_input_text says what it is
             raise ConfigError(f"config file not found: {explicit}",
                               hint="pass --config an existing lambdacheck.toml or pyproject.toml")
         return _load_file(explicit, required=True)
     standalone = start_dir / CONFIG_FILE
-    if standalone.is_file():
+    if standalone.exists():
         return _load_file(standalone, required=True)
     pyproject = start_dir / PYPROJECT
-    if pyproject.is_file():
+    if pyproject.exists():
         return _load_file(pyproject, required=False)
     return None
 
@@ -151,15 +153,14 @@ def _load_file(path: Path, *, required: bool) -> ProjectConfig | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    text = read_input_text(path, what="config file")  # regular files only, capped, UTF-8
     try:
-        with path.open("rb") as stream:
-            return tomllib.load(stream)
-    except OSError as error:
-        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from error
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from error
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({error.reason})") from error
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path}: nested too deeply to read",
+                          hint="a lambdacheck config nests a few levels") from None
 
 
 # ---- validation ---------------------------------------------------------------------------
@@ -225,6 +226,15 @@ def _paths(table: _Table, key: str, value: Any) -> tuple[Path, ...]:
     return tuple(_path(table, f"{key}[{i}]", item) for i, item in enumerate(value))
 
 
+def _events(table: _Table, key: str, value: Any) -> tuple[Path | str, ...]:
+    """Event files or folders (relative to the config's folder), or inline JSON as on the
+    command line."""
+    if not isinstance(value, list):
+        raise table.error(key, f"expected an array of strings, got {_kind(value)}")
+    return tuple(item if isinstance(item, str) and is_inline_json(item)
+                 else _path(table, f"{key}[{i}]", item) for i, item in enumerate(value))
+
+
 def _memory(table: _Table, key: str, value: Any) -> int:
     low, high = MEMORY_RANGE_MB
     if isinstance(value, bool) or not isinstance(value, int):
@@ -248,9 +258,9 @@ def _env(table: _Table, key: str, value: Any) -> Env:
         raise table.error(key, f"expected a table of strings, got {_kind(value)}")
     pairs = []
     for name, item in value.items():
-        if not _ENV_NAME.match(name):
+        if not valid_env_name(name):
             raise table.error(f"{key}.{name}", "not a valid environment variable name",
-                              hint="use letters, digits and underscores, starting with a letter")
+                              hint=ENV_NAME_HINT)
         if not isinstance(item, str):
             raise table.error(f"{key}.{name}", f"expected a string, got {_kind(item)}",
                               hint=f'quote the value: {name} = "{item}"')
@@ -272,6 +282,12 @@ def _expect(table: _Table, key: str, value: Any) -> str:
     raise table.error(key, f"expected a table or a JSON string, got {_kind(value)}")
 
 
+def _bool(table: _Table, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise table.error(key, f"expected true or false, got {_kind(value)}")
+    return value
+
+
 def _fail_on(table: _Table, key: str, value: Any) -> str:
     text = _string(table, key, value)
     if text not in FAIL_ON_VALUES:
@@ -287,7 +303,7 @@ _FUNCTION_READERS: dict[str, tuple[str, Callable[[_Table, str, Any], Any]]] = {
     "arch": ("arches", _names),
     "handler": ("handler", _string),
     "layers": ("layers", _paths),
-    "events": ("events", _paths),
+    "events": ("events", _events),
     "expect": ("expect", _expect),
     "memory": ("memory_mb", _memory),
     "timeout": ("timeout_s", _timeout),
@@ -296,7 +312,7 @@ _FUNCTION_READERS: dict[str, tuple[str, Callable[[_Table, str, Any], Any]]] = {
 _DEFAULT_FUNCTION_KEYS = ("runtime", "arch", "handler", "layers", "events", "memory", "timeout",
                           "env")
 _TOP_LEVEL_KEYS = (*_DEFAULT_FUNCTION_KEYS, "fail-on", "junit", "runtime-files", "template",
-                   "functions")
+                   "functions", "allow-skip-exec", "allow-outside-paths")
 
 
 def _function_spec(table: _Table, keys: tuple[str, ...]) -> FunctionSpec:
@@ -317,6 +333,8 @@ def _parse(data: Mapping[str, Any], source: Path, prefix: str) -> ProjectConfig:
         junit=top.get("junit", _path),
         runtime_files=top.get("runtime-files", _paths) or (),
         template=template,
+        allow_skip_exec=top.get("allow-skip-exec", _bool),
+        allow_outside_paths=top.get("allow-outside-paths", _bool),
     )
     functions = _functions(top, has_template=template is not None)
     return ProjectConfig(defaults=defaults, functions=functions, source_path=source.absolute())
@@ -327,6 +345,7 @@ def _functions(top: _Table, *, has_template: bool) -> tuple[FunctionSpec, ...]:
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
         raise top.error("functions", "expected an array of tables ([[functions]])")
     specs: list[FunctionSpec] = []
+    names: set[str] = set()  # a set: 20,000 functions must not take a quadratic scan
     for index, item in enumerate(raw):
         table = _Table(item, top.source, f"{top.prefix}functions[{index}].")
         table.check_keys(tuple(_FUNCTION_READERS))
@@ -334,7 +353,9 @@ def _functions(top: _Table, *, has_template: bool) -> tuple[FunctionSpec, ...]:
         if spec.artifact is None and not (has_template and spec.name is not None):
             raise table.error("artifact", "missing",
                               hint="set artifact, or set template and name a template function")
-        if spec.name is not None and any(s.name == spec.name for s in specs):
-            raise table.error("name", f"duplicate function name '{spec.name}'")
+        if spec.name is not None:
+            if spec.name in names:
+                raise table.error("name", f"duplicate function name '{spec.name}'")
+            names.add(spec.name)
         specs.append(spec)
     return tuple(specs)

@@ -3,11 +3,19 @@
 Reads AWS::Serverless::Function (with Globals.Function merged) and AWS::Lambda::Function,
 and their local layers (AWS::Serverless::LayerVersion, AWS::Lambda::LayerVersion) referenced
 with Ref. Whatever cannot be checked locally (S3 code, container images, remote layer ARNs,
-values only known at deploy time) becomes a note, never an error.
+values only known at deploy time) becomes a note, never an error. A function whose local code
+is refused (a CodeUri or layer ContentUri outside the template's folder, unless allowed)
+becomes an Unresolved record: it fails alone, the other functions are still read.
+
+Hostile input stays bounded: the file is read capped (TEMPLATE_CAP), nesting deeper than the
+parser can follow is a ConfigError, every value is resolved at most once per reader (so `!Ref`
+and `!Sub` cycles and alias-shared trees end, in linear time), resolved strings are capped,
+and values shown in notes are rendered only up to their cut.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -18,7 +26,9 @@ from typing import Any
 
 import yaml
 
-from checker.errors import ConfigError, InputError
+from checker.errors import ConfigError
+from checker.inputs import MIB, read_input_text
+from checker.options import Unresolved
 from checker.project_config import FunctionSpec
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
@@ -28,6 +38,13 @@ BUILD_DIR = Path(".aws-sam") / "build"
 DEFAULT_ARCH = "x86_64"
 DEFAULT_MEMORY_MB = 128
 DEFAULT_TIMEOUT_S = 3.0
+# CloudFormation takes a template body of at most 1 MB (from S3) after the SAM transform, which
+# only grows a template; 4 MiB leaves room for comments and is parsed in a few seconds.
+TEMPLATE_CAP = 4 * MIB
+MAX_VALUE_CHARS = 64 * 1024  # a resolved Runtime/Handler/CodeUri/env value; longer: not used
+MAX_RESOLVE_DEPTH = 64  # nested intrinsics followed; deeper: no value before deployment
+MAX_MERGE_DEPTH = 32  # Globals merged this deep; deeper, the function's value replaces
+SHOW_CHARS = 80
 # Short-form tag -> the long form CloudFormation uses in JSON.
 SHORT_TAGS = {
     "Ref": "Ref", "Condition": "Condition",
@@ -52,10 +69,21 @@ class TemplateFunctions:
 
     functions: tuple[FunctionSpec, ...]
     notes: tuple[str, ...]
+    unresolved: tuple[Unresolved, ...] = ()  # functions refused, each reported as a failure
 
 
 class _Skip(Exception):
     """A function (or layer) that cannot be checked locally; the message says why."""
+
+
+class _Refuse(Exception):
+    """A function whose local code must not be read: it fails alone (message, hint)."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+        self.runtime: str | None = None
+        self.arch: str | None = None
 
 
 class TemplateLoader(yaml.SafeLoader):
@@ -80,30 +108,40 @@ for _short, _long in SHORT_TAGS.items():
     TemplateLoader.add_constructor(f"!{_short}", _tag_constructor(_long))
 
 
-def load_template(path: Path,
-                  image_functions: Mapping[str, str] | None = None) -> TemplateFunctions:
+def load_template(path: Path, image_functions: Mapping[str, str] | None = None, *,
+                  allow_outside: bool = False) -> TemplateFunctions:
     """The functions of the SAM/CloudFormation template at `path`, with notes.
 
     image_functions maps a PackageType Image function's logical id to a local image
     reference (docker-daemon:NAME:TAG, docker-archive:PATH, ...) — `--image-function`.
+    allow_outside: read code and layers outside the template's folder (else each such
+    function is Unresolved) — `--allow-outside-paths`.
     """
     document = _parse(path)
     resources = document.get("Resources")
     if not isinstance(resources, dict):
         raise ConfigError(f"{path}: not a CloudFormation/SAM template (no Resources mapping)")
-    reader = _Reader(path.absolute().parent, document, resources, image_functions or {})
-    specs = [spec for logical_id, resource in resources.items()
-             if (spec := reader.function(str(logical_id), resource)) is not None]
-    return TemplateFunctions(functions=tuple(specs), notes=tuple(reader.notes))
+    reader = _Reader(path.absolute().parent, document, resources, image_functions or {},
+                     allow_outside=allow_outside)
+    specs: list[FunctionSpec] = []
+    refused: list[Unresolved] = []
+    for logical_id, resource in resources.items():
+        try:
+            spec = reader.function(str(logical_id), resource)
+        except _Refuse as refusal:
+            refused.append(Unresolved(name=str(logical_id), source=path, message=str(refusal),
+                                      hint=refusal.hint, runtime=refusal.runtime or "unknown",
+                                      arch=refusal.arch or "unknown"))
+            continue
+        if spec is not None:
+            specs.append(spec)
+    return TemplateFunctions(functions=tuple(specs), notes=tuple(reader.notes),
+                             unresolved=tuple(refused))
 
 
 def _parse(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8"
-        raise InputError(f"cannot read template {path}: {reason or error}",
-                         hint="pass --template a SAM/CloudFormation YAML or JSON file") from error
+    # regular files only, capped, UTF-8
+    text = read_input_text(path, what="cannot read template", cap=TEMPLATE_CAP)
     try:
         document = (json.loads(text) if text.lstrip().startswith("{")
                     else yaml.load(text, Loader=TemplateLoader))  # a SafeLoader subclass
@@ -111,6 +149,12 @@ def _parse(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid JSON at line {error.lineno}: {error.msg}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: invalid YAML: {_yaml_problem(error)}") from None
+    except ValueError as error:  # an integer longer than Python converts (4300 digits)
+        reason = str(error).split(";")[0]
+        raise ConfigError(f"{path}: a value cannot be read: {reason}") from None
+    except RecursionError:  # the parsers recurse once per nesting level
+        raise ConfigError(f"{path}: nested too deeply to read",
+                          hint="templates nest a few levels; this one nests hundreds") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: not a CloudFormation/SAM template (not a mapping)")
     return document
@@ -134,31 +178,74 @@ def _intrinsic(value: Any) -> Intrinsic | None:
 
 
 def show(value: Any) -> str:
-    """A short human form of a template value for notes ("!Ref RuntimeParam")."""
-    text = _show(value, top=True)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A short human form of a template value for notes ("!Ref RuntimeParam").
+
+    Rendered only up to the cut: an alias bomb (a few hundred bytes of YAML standing for
+    billions of nodes) or a self-referencing tree costs no more than a short value.
+    """
+    out = _Shown()
+    with contextlib.suppress(_Full):
+        _show(value, out, top=True)
+    text = "".join(out.parts)
+    return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS - 3] + "..."
 
 
-def _show(value: Any, *, top: bool) -> str:
+class _Full(Exception):
+    """Enough text for show()."""
+
+
+class _Shown:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+
+    def put(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > SHOW_CHARS:
+            raise _Full
+
+
+def _show(value: Any, out: _Shown, *, top: bool, depth: int = 0) -> None:
+    if depth > SHOW_CHARS:  # every level puts at least one character before going deeper
+        raise _Full
     intrinsic = _intrinsic(value)
     if intrinsic is not None:
-        return f"!{intrinsic.name.removeprefix('Fn::')} {_show(intrinsic.value, top=True)}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(item, top=False) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_show(v, top=False)}" for k, v in value.items()) + "}"
-    if isinstance(value, str) and (not top or not value):
-        return json.dumps(value)
-    return str(value)
+        out.put(f"!{intrinsic.name.removeprefix('Fn::')} ")
+        _show(intrinsic.value, out, top=True, depth=depth + 1)
+    elif isinstance(value, list):
+        out.put("[")
+        for index, item in enumerate(value):
+            out.put(", " if index else "")
+            _show(item, out, top=False, depth=depth + 1)
+        out.put("]")
+    elif isinstance(value, dict):
+        out.put("{")
+        for index, (key, item) in enumerate(value.items()):
+            out.put((", " if index else "") + _clip(str(key)) + ": ")
+            _show(item, out, top=False, depth=depth + 1)
+        out.put("}")
+    elif isinstance(value, str) and (not top or not value):
+        out.put(json.dumps(_clip(value)))
+    else:
+        out.put(_clip(value) if isinstance(value, str) else str(value))
 
 
-def _merge_globals(globals_: Mapping[str, Any], local: Mapping[str, Any]) -> dict[str, Any]:
-    """SAM's rules: scalars replaced, maps merged, lists concatenated (Architectures replaced)."""
+def _clip(text: str) -> str:
+    return text[:SHOW_CHARS + 1]
+
+
+def _merge_globals(globals_: Mapping[str, Any], local: Mapping[str, Any],
+                   depth: int = 0) -> dict[str, Any]:
+    """SAM's rules: scalars replaced, maps merged, lists concatenated (Architectures replaced).
+
+    Below MAX_MERGE_DEPTH the local value replaces: YAML anchors can make both sides refer to
+    themselves, and no property SAM merges nests that deep."""
     merged = dict(globals_)
     for key, value in local.items():
         current = merged.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            merged[key] = _merge_globals(current, value)
+        if isinstance(current, dict) and isinstance(value, dict) and depth < MAX_MERGE_DEPTH:
+            merged[key] = _merge_globals(current, value, depth + 1)
         elif isinstance(current, list) and isinstance(value, list) and key != "Architectures":
             merged[key] = current + value
         else:
@@ -170,35 +257,81 @@ class _Reader:
     """Reads one template: resolves values and collects notes as it goes."""
 
     def __init__(self, base_dir: Path, document: Mapping[str, Any],
-                 resources: Mapping[str, Any], image_functions: Mapping[str, str]) -> None:
+                 resources: Mapping[str, Any], image_functions: Mapping[str, str], *,
+                 allow_outside: bool = False) -> None:
         self.base_dir = base_dir
+        self.allow_outside = allow_outside
         self.image_functions = image_functions
         self.resources = resources
         self.parameters = _mapping(document.get("Parameters"))
         self.mappings = _mapping(document.get("Mappings"))
         self.function_globals = _mapping(_mapping(document.get("Globals")).get("Function"))
         self.notes: list[str] = []
+        # Resolved values by the id of their node (nodes live as long as the document):
+        # each node is resolved once; a node met again while it is resolved is a cycle.
+        self._resolved: dict[int, str | None] = {}
+        self._resolving: set[int] = set()
+        self._refs: dict[str, str | None] = {}
+        self._refs_open: set[str] = set()
+        self._depth = 0
+        self.unbounded = False  # set when a value refers to itself or nests too deep
 
     # -- values ---------------------------------------------------------------------------
 
     def literal(self, value: Any) -> str | None:
-        """The string `value` stands for, or None when only a deployment could tell."""
+        """The string `value` stands for, or None when only a deployment could tell (or it
+        refers to itself, nests deeper than MAX_RESOLVE_DEPTH, or is longer than
+        MAX_VALUE_CHARS)."""
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, str | int | float):
-            return str(value)
+            scalar = str(value)
+            return scalar if self._fits(len(scalar)) else None
         intrinsic = _intrinsic(value)
         if intrinsic is None:
             return None
         resolve = {"Ref": self._ref, "Fn::Sub": self._sub, "Fn::Join": self._join,
                    "Fn::FindInMap": self._find_in_map}.get(intrinsic.name)
-        return resolve(intrinsic.value) if resolve is not None else None
+        if resolve is None:
+            return None
+        key = id(value)
+        if key in self._resolved:
+            return self._resolved[key]
+        if key in self._resolving or self._depth >= MAX_RESOLVE_DEPTH:
+            self.unbounded = True
+            return None
+        self._resolving.add(key)
+        self._depth += 1
+        text: str | None
+        try:
+            text = resolve(intrinsic.value)
+        finally:
+            self._depth -= 1
+            self._resolving.discard(key)
+        self._resolved[key] = text
+        return text
+
+    def _fits(self, size: int) -> bool:
+        if size > MAX_VALUE_CHARS:
+            self.unbounded = True
+            return False
+        return True
 
     def _ref(self, name: Any) -> str | None:
-        parameter = self.parameters.get(name) if isinstance(name, str) else None
+        if not isinstance(name, str):
+            return None
+        if name in self._refs:
+            self.unbounded |= name in self._refs_open
+            return self._refs[name]
+        parameter = self.parameters.get(name)
+        value = None
         if isinstance(parameter, dict) and "Default" in parameter:
-            return self.literal(parameter["Default"])
-        return None
+            self._refs[name] = None  # while it is resolved, a Ref back to it has no value
+            self._refs_open.add(name)
+            value = self.literal(parameter["Default"])
+            self._refs_open.discard(name)
+        self._refs[name] = value
+        return value
 
     def _sub(self, value: Any) -> str | None:
         text, variables = (value[0], _mapping(value[1])) if (
@@ -217,7 +350,9 @@ class _Reader:
                              else self._ref(name))
             last = match.end()
         parts.append(text[last:])
-        return None if None in parts else "".join(p for p in parts if p is not None)
+        if None in parts or not self._fits(sum(len(p) for p in parts if p is not None)):
+            return None
+        return "".join(p for p in parts if p is not None)
 
     def _join(self, value: Any) -> str | None:
         if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], list)):
@@ -225,6 +360,9 @@ class _Reader:
         delimiter = self.literal(value[0])
         items = [self.literal(item) for item in value[1]]
         if delimiter is None or None in items:
+            return None
+        size = sum(len(item) for item in items if item is not None)
+        if not self._fits(size + len(delimiter) * len(items)):
             return None
         return delimiter.join(item for item in items if item is not None)
 
@@ -260,6 +398,12 @@ class _Reader:
         except _Skip as skip:
             self.note(logical_id, f"{skip}; not checked")
             return None
+        except _Refuse as refusal:  # name what is known, for the report's target label
+            with contextlib.suppress(_Skip):
+                refusal.runtime = self.text(properties, "Runtime", required=False)
+            arches = self.arches(logical_id, properties.get("Architectures"))
+            refusal.arch = ", ".join(arches) if arches else None
+            raise
 
     def image_spec(self, logical_id: str, properties: Mapping[str, Any],
                    metadata: Mapping[str, Any]) -> FunctionSpec:
@@ -307,7 +451,11 @@ class _Reader:
             if required:
                 raise _Skip(f"no {key}")
             return None
+        self.unbounded = False
         value = self.literal(properties[key])
+        if value is None and self.unbounded:
+            raise _Skip(f"{key} is {show(properties[key])}, which cannot be resolved here (it "
+                        "refers to itself, or nests or grows too far)")
         if value is None:
             raise _Skip(f"{key} is {show(properties[key])}, which has no value before "
                         f"deployment{_ref_hint(properties[key])}")
@@ -333,7 +481,8 @@ class _Reader:
         return folder
 
     def local_path(self, key: str, value: Any) -> Path:
-        """A local code location; raises _Skip for S3, a registry or an unresolvable value."""
+        """A local code location; raises _Skip for S3, a registry or an unresolvable value,
+        and _Refuse for a path outside the template's folder (unless allowed)."""
         if isinstance(value, dict) and _intrinsic(value) is None:
             raise _Skip(f"{key} is in S3 ({_location(value)})")
         text = self.literal(value)
@@ -342,7 +491,13 @@ class _Reader:
                         f"deployment{_ref_hint(value)}")
         if text.startswith("s3://"):
             raise _Skip(f"{key} is in S3 ({text})")
-        return self.base_dir / text
+        path = self.base_dir / text
+        if not self.allow_outside and not _inside(path, self.base_dir):
+            raise _Refuse(f"{key} {text} is outside the template's folder {self.base_dir}; "
+                          "not read",
+                          hint="pass --allow-outside-paths (or set allow-outside-paths = true "
+                               "in the lambdacheck config) to read code outside it")
+        return path
 
     def arches(self, logical_id: str, value: Any) -> tuple[str, ...] | None:
         if value is None:
@@ -406,6 +561,14 @@ class _Reader:
         except _Skip as skip:
             self.note(layer_id, f"{skip}; layer not checked")
             return None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path` (symbolic links followed, `..` applied) lies in `folder`."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop: not provably inside
+        return False
 
 
 def _ref_hint(value: Any) -> str:

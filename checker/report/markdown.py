@@ -7,11 +7,15 @@ messages, function output) is escaped so it cannot inject Markdown or HTML.
 from __future__ import annotations
 
 import html
+import re
 
 from checker.findings import Finding, RunResult, Severity, TargetResult
+from checker.report.json_report import execution_counts
+from checker.report.text import execution_text
 
 MAX_DETAIL_LINES = 300
 _MARKDOWN_SPECIALS = "\\`*_[]<>|&!#~$"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ICONS = {True: "❌ fail", False: "✅ pass"}
 
 
@@ -26,16 +30,24 @@ def render_markdown(result: RunResult) -> str:
 
 
 def escape(text: str) -> str:
-    """Plain text for Markdown: specials backslash-escaped, line breaks flattened."""
-    flat = " ".join(text.split())
+    """Plain text for Markdown: specials backslash-escaped, line breaks flattened, and bytes
+    that were not UTF-8 (a file name's, kept as lone surrogates) shown as \\xNN."""
+    flat = _LONE_SURROGATE.sub(_undecodable, " ".join(text.split()))
     return "".join(f"\\{c}" if c in _MARKDOWN_SPECIALS else c for c in flat)
+
+
+def _undecodable(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
 
 
 def _heading(result: RunResult) -> str:
     total = len(result.targets)
     failed = sum(t.failed(result.fail_on) for t in result.targets)
     verdict = f"❌ {failed} of {total} targets failed" if failed else f"✅ {total} targets passed"
-    return f"## lambdacheck: {verdict} (fail on {result.fail_on.label})"
+    executed, skipped = execution_counts(result)
+    counts = f", {executed} executed, {skipped} skipped" if executed or skipped else ""
+    return f"## lambdacheck: {verdict} (fail on {result.fail_on.label}{counts})"
 
 
 def _table(result: RunResult) -> list[str]:
@@ -83,6 +95,8 @@ def _target_details(target: TargetResult) -> list[str]:
             message = f": {escape(invocation.message)}" if invocation.message else ""
             lines.append(f"- **invoke** {escape(invocation.event_name)}: "
                          f"{escape(invocation.outcome)}{message}")
+    if target.execution is not None:
+        lines.append(f"- {escape(execution_text(target.execution))}")
     if target.execution_skipped is not None:
         lines.append(f"- execution skipped: {escape(target.execution_skipped)}")
     lines += [f"- note: {escape(note)}" for note in target.notes]

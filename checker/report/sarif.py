@@ -166,7 +166,7 @@ def _uri(target: TargetId, artifact_paths: ArtifactPaths, base_dir: Path) -> str
         return absolute.as_uri()
     if relative.parts[:1] == ("..",):
         return absolute.absolute().as_uri()
-    return quote(relative.as_posix(), safe="/")
+    return quote(os.fsencode(relative.as_posix()), safe="/")  # a non-UTF-8 name's own bytes
 
 
 def _invocation(notes: list[str]) -> dict[str, Any]:

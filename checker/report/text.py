@@ -7,8 +7,16 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from checker.findings import CheckResult, Finding, Invocation, RunResult, Severity, TargetResult
-from checker.report.json_report import check_status
+from checker.findings import (
+    CheckResult,
+    Execution,
+    Finding,
+    Invocation,
+    RunResult,
+    Severity,
+    TargetResult,
+)
+from checker.report.json_report import check_status, execution_counts
 
 MAX_DETAILS = 10
 MAX_OUTPUT_LINES = 20
@@ -60,13 +68,18 @@ def printable(text: str) -> str:
 
 
 def printable_lines(text: str) -> list[str]:
-    """Several lines of untrusted output, each made printable; trailing blank lines dropped."""
-    lines = text.replace("\r\n", "\n").rstrip("\n").split("\n")
+    """Several lines of untrusted output, each made printable; trailing blank lines dropped.
+
+    A lone CR ends a line too: Lambda's Python runtime joins a traceback's lines with CR (its
+    bootstrap's ERROR_LOG_LINE_TERMINATE) to keep it one log record; shown as \\x0d it would
+    be unreadable."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
     return [printable(line) for line in lines] if text.strip() else []
 
 
 def summary_line(result: RunResult) -> str:
-    """'2 targets: 1 passed, 1 failed (3 errors, 1 warning)'."""
+    """'2 targets: 1 passed, 1 failed (3 errors, 1 warning)', and for `run` how many targets
+    executed: '...; 1 executed, 1 skipped'."""
     failed = sum(1 for t in result.targets if t.failed(result.fail_on))
     total = len(result.targets)
     head = f"{_plural(total, 'target')}: {total - failed} passed, {failed} failed"
@@ -76,7 +89,11 @@ def summary_line(result: RunResult) -> str:
     failed_invocations = sum(1 for t in result.targets for i in t.invocations if not i.ok)
     counts = [*_severity_counts(findings), _plural(failed_invocations, "failed invocation")]
     nonzero = [c for c in counts if not c.startswith("0 ")]
-    return f"{head} ({', '.join(nonzero)})" if nonzero else head
+    line = f"{head} ({', '.join(nonzero)})" if nonzero else head
+    executed, skipped = execution_counts(result)
+    if executed or skipped:
+        line += f"; {executed} executed, {skipped} skipped"
+    return line
 
 
 def _severity_counts(findings: Iterable[Finding]) -> list[str]:
@@ -93,12 +110,22 @@ def _target_lines(target: TargetResult, fail_on: Severity, paint: _Painter) -> I
     yield f"{paint(verdict, verdict)}  {printable(target.target.label())}"
     yield from _finding_lines(target.findings(), paint)
     yield from _check_summary_lines(target.checks, fail_on)
+    if target.execution is not None:
+        yield f"  {execution_text(target.execution)}"
     for invocation in target.invocations:
         yield from _invocation_lines(invocation, paint)
     if target.execution_skipped is not None:
         yield f"  execution skipped: {printable(target.execution_skipped)}"
     for note in target.notes:
         yield f"  note: {printable(note)}"
+
+
+def execution_text(execution: Execution) -> str:
+    """'executed in IMAGE, _HANDLER=app.handler, bridge network'."""
+    handler = (f"_HANDLER={execution.handler}" if execution.handler is not None
+               else "the image's own command")
+    return (f"executed in {printable(execution.image)}, {printable(handler)}, "
+            f"{execution.network} network")
 
 
 def _finding_lines(findings: tuple[Finding, ...], paint: _Painter) -> Iterator[str]:

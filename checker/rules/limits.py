@@ -1,5 +1,6 @@
 """The function's settings against Lambda's quotas: memory, timeout, ephemeral storage and the
-environment's total size (AWS counts keys and values; 4 KB for all of them together)."""
+environment's total size (AWS counts keys and values; 4 KB for all of them together), and each
+event's size against the synchronous invocation payload limit."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from collections.abc import Iterator
 
 from checker.findings import Finding, Severity
 from checker.rules.base import RuleContext
+
+
+def _mb(size: int) -> str:
+    """Megabytes as AWS writes them (1 MB = 1,048,576 bytes): '6 MB', '7.5 MB'."""
+    return f"{size / 1_048_576:.1f}".removesuffix(".0") + " MB"
 
 
 def env_size(env: tuple[tuple[str, str], ...]) -> int:
@@ -34,6 +40,22 @@ class LimitsRule:
                 hint=f"move large values (the largest is {largest}) to SSM Parameter Store, "
                      "Secrets Manager or a file in the package",
                 subject=f"{size} bytes")
+        yield from self._events(ctx)
+
+    def _events(self, ctx: RuleContext) -> Iterator[Finding]:
+        """Each event against the synchronous payload limit (an oversized one is never sent)."""
+        limit = ctx.limit("invoke_payload_bytes", 6_291_456)
+        for event in ctx.settings.events:
+            if event.size <= limit:
+                continue
+            yield Finding(
+                rule=self.id, severity=Severity.ERROR, path="",
+                message=f"event {event.name} is {_mb(event.size)} ({event.size:,} bytes); "
+                        f"Lambda's synchronous payload limit is {_mb(limit)}"
+                        f"{ctx.limit_sources('invoke_payload_bytes')} (Invoke returns "
+                        "RequestEntityTooLargeException); it is not sent",
+                hint="invoke with a smaller event, or pass a reference (an S3 key) in it",
+                subject=f"{event.size} bytes")
 
     def _range(self, ctx: RuleContext, what: str, value: float, key: str,
                defaults: tuple[int, int], unit: str) -> Iterator[Finding]:

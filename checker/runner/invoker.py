@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.findings import Invocation
+from checker.findings import Execution, Invocation
 from checker.options import Event, ExecOptions, NetworkMode, Target
 from checker.runner import rie
 from checker.runner.docker import Engine
@@ -35,6 +35,8 @@ from checker.runner.spec import (
     Staging,
     build_image_spec,
     build_spec,
+    function_handler,
+    network_mode,
     timeout_seconds,
 )
 from checker.runner.unpack import make_root, unpack
@@ -79,6 +81,7 @@ def run_target(engine: Engine, session: Session, plan: Plan, options: ExecOption
     running: _Running | None = None
     notes = plan.notes
     done: list[Invocation] = []
+    execution: Execution | None = None
     try:
         staging = None
         if plan.function_image is None:
@@ -88,17 +91,26 @@ def run_target(engine: Engine, session: Session, plan: Plan, options: ExecOption
                                               plan.foreign_arches)
         running, spec_notes = _start(engine, session, plan, options, staging)
         notes += spec_notes
+        execution = _execution(plan, options)
         _send_events(engine, session, running, plan, options, progress, done)
         done += _extension_results(engine, running, _extension_names(plan, staging), options)
-        return ExecutionResult(target.id, tuple(done), None, notes)
+        return ExecutionResult(target.id, tuple(done), None, notes, execution)
     except RunnerError as error:
-        return ExecutionResult(target.id, tuple(done), str(error), notes)
+        return ExecutionResult(target.id, tuple(done), str(error), notes, execution)
     finally:
         if running is not None:
             with contextlib.suppress(ContainerError):
                 session.release_container(running.container_id)
         if work is not None:
             session.release_dir(work)
+
+
+def _execution(plan: Plan, options: ExecOptions) -> Execution:
+    """What ran: the image (a function image as the user named it), _HANDLER, the network."""
+    target = plan.target
+    image = str(target.artifact) if plan.function_image is not None else plan.image
+    return Execution(image=image, handler=function_handler(target),
+                     network=network_mode(options).value)
 
 
 def _stage(target: Target, work: Path, cancelled: Callable[[], bool]) -> Staging:
@@ -149,7 +161,7 @@ def _start_once(engine: Engine, session: Session, plan: Plan, options: ExecOptio
     spec, notes = _spec(session, plan, options, staging)
     container_id = session.start(spec)
     try:
-        port = _rie_port(engine, container_id, spec.command, options.network)
+        port = _rie_port(engine, container_id, spec.command, spec.network)
         if rie.wait_ready(port, within_s=READY_WITHIN_S, cancelled=session.cancel.is_set,
                           alive=lambda: engine.state(container_id).running):
             watch = MemoryWatch(engine, container_id)
@@ -166,7 +178,7 @@ def _spec(session: Session, plan: Plan, options: ExecOptions, staging: Staging |
           ) -> tuple[ContainerSpec, tuple[str, ...]]:
     name = f"lambdacheck-{session.id[:8]}-{secrets.token_hex(3)}"
     labels = session.labels(plan.target.id.label())
-    ports = _pick_ports(options.network)
+    ports = _pick_ports(network_mode(options))
     image = plan.function_image
     if image is not None:
         start = ImageStart(image.reference, image.config.entrypoint, image.config.cmd,
@@ -202,6 +214,8 @@ def _send_events(engine: Engine, session: Session, running: _Running, plan: Plan
     """Send the events in order, appending each Invocation as it completes."""
     seen_ns = 0
     for event in options.events:
+        if event.too_large is not None:  # over the payload limit: a finding (rules/limits.py)
+            continue
         if session.cancel.is_set():
             raise Cancelled("interrupted")
         invocation, seen_ns = _invoke(engine, running, event, options, seen_ns)

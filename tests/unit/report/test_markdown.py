@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from checker.findings import CheckResult, Finding, RunResult, Severity, TargetId, TargetResult
 from checker.report.markdown import MAX_DETAIL_LINES, escape, render_markdown
 
@@ -77,3 +79,12 @@ def test_long_details_are_cut_with_a_pointer(thousand_findings: RunResult) -> No
     assert f"… {hidden} more lines: see the JUnit or JSON report" in text
     assert text.count("\n- **error**") == (MAX_DETAIL_LINES - 2) // 2
     assert text.endswith("</details>\n")
+
+
+def test_file_name_bytes_that_are_not_utf8_are_shown_escaped() -> None:
+    name = os.fsdecode(b"fn\xff.zip")  # how Python hands over such a command-line argument
+    assert escape(name) == "fn\\\\xff.zip"  # renders as fn\xff.zip
+    target = TargetResult(TargetId(name, "python3.12", "x86_64"))
+    text = render_markdown(RunResult((target,)))
+    text.encode("utf-8")  # the summary file is UTF-8: no lone surrogate left
+    assert "| fn\\\\xff.zip on python3.12 (x86\\_64) | ✅ pass |" in text

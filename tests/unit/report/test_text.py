@@ -161,3 +161,22 @@ def test_undecodable_output_is_shown_as_replacement_character() -> None:
     text = render(RunResult((target,)))
     text.encode("utf-8")
     assert "      | bad \ufffd byte\n" in text
+
+
+def test_traceback_joined_with_carriage_returns_is_shown_line_by_line() -> None:
+    # Lambda's Python runtime writes an uncaught exception as one record, its lines joined by CR
+    tail = ('[ERROR] KeyError: \'id\'\rTraceback (most recent call last):\r'
+            '  File "/var/task/app.py", line 2, in handler\r    return event["id"]\n'
+            "END RequestId: 1\r\n")
+    invocation = Invocation("default", ok=False, duration_ms=2.0, outcome="function-error",
+                            output_tail=tail)
+    target = TargetResult(TargetId("fn.zip", "python3.12", "x86_64"), invocations=(invocation,))
+    lines = render(RunResult((target,))).splitlines()
+    assert lines[2:8] == [
+        "      | [ERROR] KeyError: 'id'",
+        "      | Traceback (most recent call last):",
+        '      |   File "/var/task/app.py", line 2, in handler',
+        '      |     return event["id"]',
+        "      | END RequestId: 1",
+        "",
+    ]

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from checker.catalog import load_catalog
-from checker.options import ExecOptions, Target
+from checker.config import load_events
+from checker.options import Event, ExecOptions, Target
 from checker.static import check_targets
 from tests.build.check import TODAY, check, errors
 from tests.build.runtimes import runtime
@@ -72,3 +73,21 @@ def test_settings_at_the_edges_pass(tmp_path: Path) -> None:
     edge = ExecOptions(memory_mb=10240, timeout_s=900, ephemeral_mb=10240,
                        env=(("K", "v" * 4095),))
     assert _limits(tmp_path, edge) == []
+
+
+def test_event_over_the_payload_limit_is_an_error(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as handle:  # sparse: 200 MB, of which the reader takes 6 MB + 1 byte
+        handle.truncate(200 * 1_048_576)
+    small = tmp_path / "small.json"
+    small.write_text("{}")
+    events = load_events([str(small), str(big)], None, load_catalog().limits)
+    (message,) = _limits(tmp_path, ExecOptions(events=events))
+    assert message == ("event big is 200 MB (209,715,200 bytes); Lambda's synchronous payload "
+                       "limit is 6 MB [S52] (Invoke returns RequestEntityTooLargeException); "
+                       "it is not sent")
+
+
+def test_event_at_the_payload_limit_passes(tmp_path: Path) -> None:
+    edge = Event("edge", '"' + "x" * (6_291_456 - 2) + '"')
+    assert _limits(tmp_path, ExecOptions(events=(edge,))) == []
