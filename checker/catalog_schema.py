@@ -97,7 +97,7 @@ _S, _REQ_S, _STRS, _REQ_STRS = _Key("str"), _Key("str", True), _Key("strs"), _Ke
 _FACT = {"value": _REQ_S, "sources": _REQ_STRS, "confidence": _REQ_S, "note": _S}
 _LIB_ARCH = {"versions": _STRS, "series": _Key("strmap"), "extra": _STRS, "confidence": _S}
 _LIB = {**_LIB_ARCH, "sonames": _REQ_STRS, "arches": _STRS, "confidence": _REQ_S,
-        "sources": _REQ_STRS, "path": _S, "note": _S,
+        "sources": _REQ_STRS, "path": _S, "note": _S, "package": _S,
         "by_arch": _Key("tablemap", spec=_LIB_ARCH, names=ARCHES)}
 _ABSENT = {"sonames": _REQ_STRS, "arches": _STRS, "confidence": _REQ_S, "sources": _REQ_STRS,
            "note": _S}
@@ -114,8 +114,10 @@ _DEPRECATION = {"date": _Key("date", True), "block_create": _Key("date"),
 _RUNTIME = {"os": _REQ_S, "family": _REQ_S, "language_version": _S, "handler_style": _S,
             "arches": _REQ_STRS, "image": _S, "images": _Key("strmap"), "sources": _REQ_STRS,
             "confidence": _S, "deprecation": _Key("table", spec=_DEPRECATION),
-            "libraries": _Key("tables", spec=_LIB), "executables": _STRS, "notes": _STRS}
-_SOURCE = {"title": _REQ_S, "url": _S, "retrieved": _S}
+            "libraries": _Key("tables", spec=_LIB), "executables": _STRS, "notes": _STRS,
+            "inventory_complete": _Key("bool"), "preview": _Key("bool")}
+_SOURCE = {"title": _REQ_S, "url": _S, "retrieved": _S,
+           "repository": _S, "commit": _S, "path": _S, "dumped": _S}  # a dumped listing
 _LIMIT = {"value": _Key("int", True), "unit": _REQ_S, "text": _REQ_S, "sources": _REQ_STRS}
 _DOCUMENT = {"sources": _Key("tablemap", spec=_SOURCE), "os": _Key("tablemap", spec=_OS),
              "runtime": _Key("tablemap", spec=_RUNTIME), "limits": _Key("tablemap", spec=_LIMIT)}
