@@ -46,3 +46,9 @@ class EngineUnavailable(LambdacheckError):
 
 class ImageUnavailable(LambdacheckError):
     """An emulator image that is not present and cannot be pulled."""
+
+
+class ExecutionUnavailable(LambdacheckError):
+    """`run` was asked to execute and could not, for at least one target (no engine, an image
+    that cannot be pulled, no network, no emulation, ...). --allow-skip-exec reports those
+    targets as skipped instead."""

@@ -88,12 +88,27 @@ class TargetId:
 
 
 @dataclass(frozen=True)
+class Execution:
+    """How a target was executed (`run`): the image that ran, the handler Lambda's `_HANDLER`
+    got (None: an image function's own CMD), and the network the emulator listened on."""
+
+    image: str
+    handler: str | None
+    network: str  # "bridge" or "host"
+
+
+@dataclass(frozen=True)
 class TargetResult:
     target: TargetId
     checks: tuple[CheckResult, ...] = ()
     invocations: tuple[Invocation, ...] = ()
     execution_skipped: str | None = None  # reason execution did not happen, if it was asked for
     notes: tuple[str, ...] = ()
+    execution: Execution | None = None  # set when the target's emulator started
+
+    @property
+    def executed(self) -> bool:
+        return self.execution is not None
 
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for c in self.checks for f in c.findings)

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TYPE_CHECKING
 
-from checker.findings import Invocation, RunResult, TargetId, TargetResult
+from checker.findings import RunResult, TargetId, TargetResult
 from checker.options import CheckPlan, ExecOptions, Target
 from checker.static import check_targets
 
@@ -74,11 +74,7 @@ def _merge(targets: tuple[Target, ...], static_results: tuple[TargetResult, ...]
         if outcome is None:
             final.append(result)
             continue
-        invocations = outcome.invocations
-        if outcome.skipped is not None and options.require_exec:
-            invocations += (Invocation(event_name="execute", ok=False, duration_ms=0.0,
-                                       outcome="not-executed", message=outcome.skipped),)
         final.append(dataclasses.replace(
-            result, invocations=invocations, execution_skipped=outcome.skipped,
-            notes=result.notes + outcome.notes))
+            result, invocations=outcome.invocations, execution_skipped=outcome.skipped,
+            notes=result.notes + outcome.notes, execution=outcome.execution))
     return tuple(final)

@@ -8,6 +8,7 @@ from typing import Any, Literal, TextIO
 
 from checker.findings import (
     CheckResult,
+    Execution,
     Finding,
     Invocation,
     RunResult,
@@ -35,6 +36,15 @@ def check_status(check: CheckResult, fail_on: Severity) -> CheckStatus:
     return "passed"
 
 
+def execution_counts(result: RunResult) -> tuple[int, int]:
+    """(targets executed, targets whose execution was skipped); (0, 0) for `check`. A target
+    whose emulator started counts as executed even if a later event could not be sent."""
+    executed = sum(1 for t in result.targets if t.executed)
+    skipped = sum(1 for t in result.targets
+                  if not t.executed and t.execution_skipped is not None)
+    return executed, skipped
+
+
 def render_json(result: RunResult, out: TextIO) -> None:
     """Write the whole run as one JSON document (indented, keys in a fixed order)."""
     text = json.dumps(run_to_dict(result), indent=2, ensure_ascii=False)
@@ -57,6 +67,7 @@ def run_to_dict(result: RunResult) -> dict[str, Any]:
 def _summary(result: RunResult) -> dict[str, int]:
     findings = [f for t in result.targets for f in t.findings()]
     failed = sum(1 for t in result.targets if t.failed(result.fail_on))
+    executed, skipped = execution_counts(result)
     return {
         "targets": len(result.targets),
         "passed": len(result.targets) - failed,
@@ -65,6 +76,8 @@ def _summary(result: RunResult) -> dict[str, int]:
         "warnings": sum(1 for f in findings if f.severity is Severity.WARNING),
         "infos": sum(1 for f in findings if f.severity is Severity.INFO),
         "failed_invocations": sum(1 for t in result.targets for i in t.invocations if not i.ok),
+        "executed": executed,
+        "execution_skipped": skipped,
     }
 
 
@@ -77,9 +90,17 @@ def _target(target: TargetResult, fail_on: Severity) -> dict[str, Any]:
         "passed": not target.failed(fail_on),
         "checks": [_check(c, fail_on) for c in target.checks],
         "invocations": [_invocation(i) for i in target.invocations],
+        "execution": _execution(target.execution),
         "execution_skipped": target.execution_skipped,
         "notes": list(target.notes),
     }
+
+
+def _execution(execution: Execution | None) -> dict[str, Any] | None:
+    if execution is None:
+        return None
+    return {"image": execution.image, "handler": execution.handler,
+            "network": execution.network}
 
 
 def _check(check: CheckResult, fail_on: Severity) -> dict[str, Any]:

@@ -158,11 +158,11 @@ class Engine:
             for event in self._api.pull(repository, tag=tag or "latest", stream=True,
                                         decode=True, platform=platform):
                 if "error" in event:
-                    raise ImageUnavailable(f"cannot pull {image}: {event['error']}")
+                    raise ImageUnavailable(f"image {image} cannot be pulled: {event['error']}")
                 _count_layer(event, layers, lambda done, total: progress(
                     f"pulling {image}: {done}/{total} layers"))
         except _ENGINE_ERRORS as error:
-            raise ImageUnavailable(f"cannot pull {image}: {_reason(error)}",
+            raise ImageUnavailable(f"image {image} cannot be pulled: {_reason(error)}",
                                    "check the name, or build/load it and use --pull never",
                                    ) from error
 
@@ -273,6 +273,23 @@ class Engine:
                 if name and "/" not in name and name != "." and not member.isdir():
                     names.append(name)
         return sorted(names)
+
+    def read_file(self, container_id: str, path: str, limit: int) -> bytes | None:
+        """The first `limit` bytes of the regular file at `path` in the container (symbolic
+        links followed), None when there is none."""
+        stat = self.path_stat(container_id, path)
+        if stat is None:
+            return None
+        target = str(stat.get("linkTarget") or path)  # the engine resolves links for us
+        stream = self.archive(container_id, target)
+        if stream is None:
+            return None
+        with tarfile.open(fileobj=io.BufferedReader(_ChunkFile(stream)), mode="r|") as tar:
+            for member in tar:
+                if member.isfile():
+                    extracted = tar.extractfile(member)
+                    return extracted.read(limit) if extracted is not None else None
+        return None
 
     def archive(self, container_id: str, path: str) -> Iterator[bytes] | None:
         """A tar stream of `path` in the container's filesystem, None when it does not exist."""

@@ -1,7 +1,7 @@
 """Failures inside the execution side that end one target's run, not the whole command.
 
-They become an ExecutionResult's `skipped` reason; only EngineUnavailable and ImageUnavailable
-(checker.errors) stop a whole run, and only with --require-exec.
+They become an ExecutionResult's `skipped` reason; execute() turns every such reason into one
+ExecutionUnavailable (checker.errors) unless --allow-skip-exec.
 """
 
 from __future__ import annotations

@@ -1,18 +1,26 @@
 """`lambdacheck run`'s execution: plan each target, make its image present, run targets in
-parallel (one container each), and remove every container and temp dir however it ends."""
+parallel (one container each), and remove every container and temp dir however it ends.
+
+`run` was asked to execute: a target that cannot (no engine, an image that cannot be pulled, no
+network, no emulation, an emulator that never answers) ends the run with ExecutionUnavailable,
+one line naming the targets and why, unless ExecOptions.allow_skip (--allow-skip-exec) reports
+them as skipped. What is known before anything starts ends it before any container starts.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
-from checker.errors import EngineUnavailable, ImageUnavailable
+from checker.errors import EngineUnavailable, ExecutionUnavailable, ImageUnavailable
 from checker.findings import TargetId
 from checker.options import ExecOptions, ImageRef, NetworkMode, PullPolicy, Target
 from checker.runner.docker import Engine
 from checker.runner.emulation import emulated_arches, emulation_problem
 from checker.runner.errors import ContainerError
+from checker.runner.image_glibc import image_glibc
 from checker.runner.images import ImageLoader
 from checker.runner.invoker import Plan, run_target
 from checker.runner.result import ExecutionResult
@@ -27,6 +35,12 @@ AL2_IMAGE_NOTE = (
     "presence the static check is the authority"
 )
 _FAIL_FAST_SKIP = "not run: --fail-fast stopped after an earlier failure"
+NO_BRIDGE = "the engine has no bridge network (dockerd --bridge=none)"
+HOST_FALLBACK_NOTE = (
+    f"{NO_BRIDGE}: ran on the host network instead, the emulator listening on 127.0.0.1 only "
+    "(the function shares the host's network; --network bridge makes this an error)"
+)
+MAX_NAMED = 3  # targets named per reason, and reasons, in the one-line error
 EMULATION_NOTE = (
     "ran under QEMU emulation ({arch} on an {engine} engine): {engine} binaries run natively "
     "inside it, so execution cannot catch an {engine} binary in this {arch} function (the "
@@ -42,25 +56,67 @@ def execute(targets: Sequence[Target], options: ExecOptions, *,
             progress: Callable[[str], None] = _quiet) -> dict[TargetId, ExecutionResult]:
     """Run every target's events in its emulator image; results in the targets' order.
 
-    Without a reachable engine every result is skipped with the reason, unless
-    options.require_exec (then EngineUnavailable). `progress` may be called from worker
-    threads.
+    A target that cannot execute raises ExecutionUnavailable (before any container starts
+    when that is known up front), unless options.allow_skip: then its result is skipped with
+    the reason. `progress` may be called from worker threads.
     """
     try:
         engine = Engine.connect()
     except EngineUnavailable as error:
-        if options.require_exec:
-            raise
-        return {target.id: ExecutionResult(target.id, skipped=error.message) for target in targets}
+        return _checked(targets, {target.id: ExecutionResult(target.id, skipped=error.message)
+                                  for target in targets}, options)
     loader = ImageLoader(engine, progress)
     try:
-        plans, results = _plan_all(engine, loader, targets, options, progress)
+        options, network_note, network_problem = _network(engine, options)
+        plans, results = _plan_all(engine, loader, targets, options, progress, network_problem)
+        if network_note is not None:
+            plans = [dataclasses.replace(plan, notes=(*plan.notes, network_note))
+                     for plan in plans]
+        _refuse_unexecuted(results.values(), len(targets), options)  # before any start
         results.update(_run_all(engine, plans, options, progress))
     finally:
         with deferred_interrupts():
             loader.close()
         engine.close()
-    return {target.id: results[target.id] for target in targets}
+    return _checked(targets, results, options)
+
+
+def _checked(targets: Sequence[Target], results: Mapping[TargetId, ExecutionResult],
+             options: ExecOptions) -> dict[TargetId, ExecutionResult]:
+    """The results in the targets' order, unless one could not execute (see below)."""
+    ordered = {target.id: results[target.id] for target in targets}
+    _refuse_unexecuted(ordered.values(), len(ordered), options)
+    return ordered
+
+
+def _refuse_unexecuted(results: Iterable[ExecutionResult], total: int,
+                       options: ExecOptions) -> None:
+    """ExecutionUnavailable when a target could not execute and skipping is not allowed."""
+    unexecuted = [(result.target, result.skipped) for result in results
+                  if result.unexecuted and result.skipped is not None]
+    if unexecuted and not options.allow_skip:
+        raise ExecutionUnavailable(cannot_execute_message(unexecuted, total))
+
+
+def cannot_execute_message(unexecuted: Sequence[tuple[TargetId, str]], total: int) -> str:
+    """One line: "cannot execute fn.zip on python3.12 (x86_64): image X cannot be pulled: ...",
+    or for several targets "cannot execute 2 of 3 targets: a ..., b ...: reason; c ...: other"."""
+    by_reason: dict[str, list[str]] = {}
+    for target, reason in unexecuted:
+        by_reason.setdefault(" ".join(reason.split()), []).append(target.label())
+    parts = []
+    for reason, labels in list(by_reason.items())[:MAX_NAMED]:
+        named = ", ".join(labels[:MAX_NAMED])
+        if len(labels) > MAX_NAMED:
+            named += f" and {len(labels) - MAX_NAMED} more"
+        parts.append(f"{named}: {reason}")
+    if len(by_reason) > MAX_NAMED:
+        more = len(by_reason) - MAX_NAMED
+        parts.append(f"and {more} more reason{'' if more == 1 else 's'}")
+    head = "cannot execute"
+    if total > 1:
+        head += f" {len(unexecuted)} of {total} targets:"
+    return f"{head} {'; '.join(parts)}"
 
 
 def engine_status() -> str | None:
@@ -83,16 +139,15 @@ def clean_leftovers() -> int:
 
 def _plan_all(engine: Engine, loader: ImageLoader, targets: Sequence[Target],
               options: ExecOptions, progress: Callable[[str], None],
+              network_problem: str | None,
               ) -> tuple[list[Plan], dict[TargetId, ExecutionResult]]:
     plans: list[Plan] = []
     skipped: dict[TargetId, ExecutionResult] = {}
     if not targets:
         return plans, skipped
     image_problems: dict[tuple[str, str], str | None] = {}
+    glibc: dict[tuple[str, str], str | None] = {}  # of an --image, per arch
     host = _Host(engine)
-    network_problem = _network_problem(engine, options)
-    if network_problem is not None and options.require_exec:
-        raise EngineUnavailable(network_problem)
     for target in targets:
         plan_or_reason = network_problem or _plan(target, options, host, loader)
         if isinstance(plan_or_reason, str):
@@ -106,20 +161,55 @@ def _plan_all(engine: Engine, loader: ImageLoader, targets: Sequence[Target],
             image_problems[key] = _ensure_image(engine, *key, options, progress)
         if image_problems[key] is not None:
             skipped[target.id] = ExecutionResult(target.id, skipped=image_problems[key])
-        else:
-            plans.append(plan_or_reason)
+            continue
+        if options.image is not None:
+            extra = _override_notes(engine, options.image, plan_or_reason, glibc)
+            plan_or_reason = dataclasses.replace(plan_or_reason,
+                                                 notes=(*plan_or_reason.notes, *extra))
+        plans.append(plan_or_reason)
     return plans, skipped
 
 
-def _network_problem(engine: Engine, options: ExecOptions) -> str | None:
-    if options.network is not NetworkMode.BRIDGE:
-        return None
+def _network(engine: Engine, options: ExecOptions,
+             ) -> tuple[ExecOptions, str | None, str | None]:
+    """The options with the network resolved, a note on a fallback, and why no target can run
+    (None when they can). No --network: the bridge when the engine has one, else the host
+    network with the emulator bound to 127.0.0.1."""
+    if options.network is NetworkMode.HOST:
+        return options, None, None
     try:
-        if engine.has_bridge():
-            return None
+        bridge = engine.has_bridge()
     except ContainerError as error:
-        return str(error)
-    return "the engine has no bridge network (dockerd --bridge=none): use --network host"
+        return options, None, str(error)
+    if bridge:
+        return dataclasses.replace(options, network=NetworkMode.BRIDGE), None, None
+    if options.network is NetworkMode.BRIDGE:
+        return options, None, (f"{NO_BRIDGE} and --network bridge was given: use --network "
+                               "host, or leave --network out to fall back to it")
+    return dataclasses.replace(options, network=NetworkMode.HOST), HOST_FALLBACK_NOTE, None
+
+
+def _override_notes(engine: Engine, image: str, plan: Plan,
+                    glibc_cache: dict[tuple[str, str], str | None]) -> tuple[str, ...]:
+    """What --image changes: which image ran, and whether its glibc is the runtime's."""
+    platform, runtime, arch = plan.platform, plan.target.runtime.name, plan.target.arch
+    if image == platform.image:
+        return ()
+    catalog = (f"not {runtime}'s emulator image {platform.image}" if platform.image
+               else f"{runtime} names no emulator image")
+    notes = [f"ran in {image} (--image), {catalog}"]
+    if (image, arch) not in glibc_cache:
+        glibc_cache[(image, arch)] = image_glibc(engine, image, arch)
+    glibc = glibc_cache[(image, arch)]
+    probe = (f"`lambdacheck runtimes probe {image} --name NAME` describes the image as a "
+             "runtime file, to check against with --runtime-file")
+    if glibc is None:
+        notes.append(f"the glibc of {image} could not be read: the run may judge another "
+                     f"system than the static verdict (glibc {platform.glibc}); {probe}")
+    elif glibc != platform.glibc:
+        notes.append(f"{image} has glibc {glibc}, {runtime} has glibc {platform.glibc}: the "
+                     f"run and the static verdict judge different systems; {probe}")
+    return tuple(notes)
 
 
 class _Host:
@@ -163,8 +253,6 @@ def _plan(target: Target, options: ExecOptions, host: _Host, loader: ImageLoader
         return f"{target.runtime.name} has no {target.arch} platform"
     problem = host.problem(target.arch)
     if problem is not None:
-        if options.require_exec:
-            raise EngineUnavailable(problem)
         return problem
     if isinstance(target.artifact, ImageRef):
         prepared = loader.prepare(target.artifact, target.arch, options)
@@ -185,8 +273,7 @@ def _plan(target: Target, options: ExecOptions, host: _Host, loader: ImageLoader
 
 def _ensure_image(engine: Engine, image: str, arch: str, options: ExecOptions,
                   progress: Callable[[str], None]) -> str | None:
-    """None when `image` is present for `arch` (pulled if the policy says so), else why not.
-    With --require-exec an unavailable image raises ImageUnavailable instead."""
+    """None when `image` is present for `arch` (pulled if the policy says so), else why not."""
     try:
         present = engine.image_arch(image)
         policy = options.pull or PullPolicy.MISSING
@@ -197,8 +284,6 @@ def _ensure_image(engine: Engine, image: str, arch: str, options: ExecOptions,
             raise ImageUnavailable(f"image {image} is not present and --pull is never",
                                    "pull or build it, or allow --pull missing")
     except ImageUnavailable as error:
-        if options.require_exec:
-            raise
         return error.message
     except ContainerError as error:
         return str(error)
@@ -238,5 +323,6 @@ def _run_unless_stopped(engine: Engine, session: Session, plan: Plan, options: E
                         progress: Callable[[str], None], stop: threading.Event,
                         ) -> ExecutionResult:
     if stop.is_set():
-        return ExecutionResult(plan.target.id, skipped=_FAIL_FAST_SKIP, notes=plan.notes)
+        return ExecutionResult(plan.target.id, skipped=_FAIL_FAST_SKIP, notes=plan.notes,
+                               stopped=True)
     return run_target(engine, session, plan, options.for_target(plan.target), progress)

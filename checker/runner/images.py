@@ -92,8 +92,7 @@ class ImageLoader:
         self._prepared: dict[tuple[ImageRef, str], FunctionImage | str] = {}
 
     def prepare(self, ref: ImageRef, arch: str, options: ExecOptions) -> FunctionImage | str:
-        """The image ready to run, or the reason it cannot run. With --require-exec, an image
-        that is absent and may not be pulled raises ImageUnavailable."""
+        """The image ready to run, or the reason it cannot run."""
         key = (ref, arch)
         if key not in self._prepared:
             try:
@@ -101,8 +100,6 @@ class ImageLoader:
             except RunnerError as error:
                 self._prepared[key] = str(error)
             except ImageUnavailable as error:
-                if options.require_exec:
-                    raise
                 self._prepared[key] = error.message
         return self._prepared[key]
 
@@ -164,9 +161,6 @@ class ImageLoader:
                 if not present:
                     raise
             return name
-        if not present and options.require_exec:
-            raise ImageUnavailable(f"image {name} is not in the engine",
-                                   "build or load it, or allow --pull missing")
         return name if present else None
 
     def _load(self, path: Path, image: ArchiveImage) -> None:

@@ -46,6 +46,10 @@ RESERVED_VARIABLES = frozenset({
 # Read by the RIE, not by Lambda: set from the options, never from --env.
 EMULATOR_VARIABLES = frozenset({"AWS_LAMBDA_FUNCTION_TIMEOUT"})
 DEFAULT_REGION = "us-east-1"
+# Lambda requires a Handler for every ZIP function and sets _HANDLER from it, custom runtimes
+# included. Without one (no --handler, template or config), a custom runtime gets the name SAM's
+# own provided.* templates use, so a runtime that reads $_HANDLER sees what it would on Lambda.
+DEFAULT_CUSTOM_HANDLER = "bootstrap"
 # An image sets these itself (the AWS base images in their ENV); Lambda leaves them to it.
 IMAGE_OWNED_VARIABLES = frozenset({
     "PATH", "LD_LIBRARY_PATH", "LANG", "TZ", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
@@ -131,6 +135,22 @@ def _artifact_stem(artifact: Path | ImageRef) -> str:
     return path.name.rsplit(".", 1)[0]
 
 
+def function_handler(target: Target) -> str | None:
+    """What Lambda puts in _HANDLER for the target: its handler, else DEFAULT_CUSTOM_HANDLER
+    for a custom runtime. None for an image (its CMD, or ImageConfig.Command, says) and for a
+    managed runtime without a handler (which cannot run)."""
+    if isinstance(target.artifact, ImageRef) or target.handler:
+        return target.handler
+    if target.runtime.handler_style is HandlerStyle.CUSTOM:
+        return DEFAULT_CUSTOM_HANDLER
+    return None
+
+
+def network_mode(options: ExecOptions) -> NetworkMode:
+    """The network the container runs on (execute() resolves None before anything starts)."""
+    return options.network or NetworkMode.BRIDGE
+
+
 def timeout_seconds(options: ExecOptions) -> int:
     """Lambda timeouts are whole seconds; the RIE reads an integer too."""
     return max(1, math.ceil(options.timeout_s))
@@ -160,13 +180,18 @@ def lambda_environment(target: Target, platform: Platform, options: ExecOptions,
         "LD_LIBRARY_PATH": ":".join(platform.ld_library_path) or DEFAULT_LD_LIBRARY_PATH,
         **dict(DUMMY_CREDENTIALS),
     }
+    notes = []
+    handler = function_handler(target)
     if isinstance(target.artifact, ImageRef):
         env = {key: value for key, value in env.items() if key not in IMAGE_OWNED_VARIABLES}
-    elif target.handler:
-        env["_HANDLER"] = target.handler
+    elif handler:
+        env["_HANDLER"] = handler
+        if not target.handler:
+            notes.append(f"no handler given: _HANDLER is {handler!r}, lambdacheck's default for "
+                         "custom runtimes (Lambda requires a Handler for ZIP functions: give "
+                         "--handler, or Handler in the template)")
     if target.runtime.handler_style is not HandlerStyle.CUSTOM:
         env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{target.runtime.name}"
-    notes = []
     if timeout_seconds(options) != options.timeout_s:
         notes.append(f"timeout {options.timeout_s:g} s rounded up to {timeout_seconds(options)} s "
                      "(Lambda counts whole seconds)")
@@ -183,7 +208,7 @@ def lambda_environment(target: Target, platform: Platform, options: ExecOptions,
 
 def rie_addresses(options: ExecOptions, ports: Ports) -> tuple[str, ...]:
     """The RIE's own flags: where it listens."""
-    if options.network is NetworkMode.HOST:
+    if network_mode(options) is NetworkMode.HOST:
         return (
             "--runtime-interface-emulator-address", f"127.0.0.1:{ports.rie}",
             "--runtime-api-address", f"127.0.0.1:{ports.runtime_api}",
@@ -212,7 +237,7 @@ def build_spec(target: Target, platform: Platform, options: ExecOptions, *, imag
     binds = [Bind(staging.task_dir, TASK_ROOT), Bind(staging.opt_dir, OPT_ROOT)]
     if options.rie_path is not None:
         binds.append(Bind(options.rie_path.resolve(), RIE_BINARY))
-    bridge = options.network is NetworkMode.BRIDGE
+    bridge = network_mode(options) is NetworkMode.BRIDGE
     spec = ContainerSpec(
         image=image,
         name=name,
@@ -221,7 +246,7 @@ def build_spec(target: Target, platform: Platform, options: ExecOptions, *, imag
         environment=tuple(sorted(env.items())),
         labels=tuple(sorted(labels.items())),
         binds=tuple(binds),
-        network=options.network,
+        network=network_mode(options),
         publish_port=RIE_CONTAINER_PORT if bridge else None,
         memory_bytes=options.memory_mb * 1024 * 1024,
         tmpfs=_tmpfs(options),
@@ -245,7 +270,7 @@ def build_image_spec(target: Target, platform: Platform, options: ExecOptions,
     ENV under Lambda's variables; nothing mounted but the RIE when the image lacks one."""
     env, notes = lambda_environment(target, platform, options)
     binds = (Bind(image.rie_mount, RIE_BINARY),) if image.rie_mount is not None else ()
-    bridge = options.network is NetworkMode.BRIDGE
+    bridge = network_mode(options) is NetworkMode.BRIDGE
     spec = ContainerSpec(
         image=image.reference,
         name=name,
@@ -255,7 +280,7 @@ def build_image_spec(target: Target, platform: Platform, options: ExecOptions,
         environment=tuple(sorted(env.items())),
         labels=tuple(sorted(labels.items())),
         binds=binds,
-        network=options.network,
+        network=network_mode(options),
         publish_port=RIE_CONTAINER_PORT if bridge else None,
         memory_bytes=options.memory_mb * 1024 * 1024,
         tmpfs=_tmpfs(options),

@@ -277,3 +277,15 @@ def test_template_functions_may_omit_artifact(tmp_path: Path) -> None:
     config = load_project_config(tmp_path, None)
     assert config is not None
     assert config.functions == (FunctionSpec(name="Hello", events=(tmp_path / "e.json",)),)
+
+
+def test_allow_skip_exec_is_a_boolean_run_option(tmp_path: Path) -> None:
+    write(tmp_path, "lambdacheck.toml", "allow-skip-exec = true\n")
+    config = load_project_config(tmp_path, None)
+    assert config is not None
+    assert config.defaults.allow_skip_exec is True
+    write(tmp_path, "lambdacheck.toml", 'runtime = "python3.12"\n')
+    unset = load_project_config(tmp_path, None)
+    assert unset is not None and unset.defaults.allow_skip_exec is None
+    error = load_error(tmp_path, "lambdacheck.toml", 'allow-skip-exec = "yes"\n')
+    assert error.message.endswith("allow-skip-exec: expected true or false, got a string")

@@ -14,7 +14,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from checker.errors import EngineUnavailable, ImageUnavailable
+from checker.errors import ExecutionUnavailable
 from checker.options import Event, ExecOptions, NetworkMode, PullPolicy, Target
 from checker.runner import clean_leftovers, execute
 from checker.runtime import Runtime
@@ -38,30 +38,50 @@ def host_options(**changes: object) -> ExecOptions:
     return ExecOptions(**{**base.__dict__, **changes})
 
 
-def test_missing_image_with_pull_never_is_skipped_or_fails_with_require_exec(
+def test_missing_image_with_pull_never_fails_or_is_skipped_with_allow_skip(
         function: Path, provided: Runtime) -> None:
     target = Target(function, provided, "x86_64")
-    options = host_options(image="lambdacheck-standin/absent:never")
+    reason = "image lambdacheck-standin/absent:never is not present and --pull is never"
+    with pytest.raises(ExecutionUnavailable) as raised:
+        execute([target], host_options(image="lambdacheck-standin/absent:never"))
+    assert raised.value.message == (f"cannot execute {function} on standin-provided (x86_64): "
+                                    f"{reason}")
+    options = host_options(image="lambdacheck-standin/absent:never", allow_skip=True)
     result = execute([target], options)[target.id]
     assert result.invocations == ()
-    assert result.skipped == "image lambdacheck-standin/absent:never is not present and --pull is never"
-    with pytest.raises(ImageUnavailable, match="is not present"):
-        execute([target], host_options(image="lambdacheck-standin/absent:never",
-                                       require_exec=True))
+    assert result.execution is None
+    assert result.skipped == reason
+
+
+def test_without_a_bridge_the_default_network_falls_back_to_host_on_loopback(
+        docker_client: docker.DockerClient, function: Path, provided: Runtime) -> None:
+    target = Target(function, provided, "x86_64")
+    result = execute([target], host_options(network=None))[target.id]
+    assert [i.outcome for i in result.invocations] == ["success"]
+    assert result.execution is not None
+    if docker_client.networks.list(names=["bridge"]):
+        assert result.execution.network == "bridge"
+        return
+    # dockerd --bridge=none, as on the machine these tests were written on
+    assert result.execution.network == "host"
+    assert ("the engine has no bridge network (dockerd --bridge=none): ran on the host network "
+            "instead, the emulator listening on 127.0.0.1 only (the function shares the host's "
+            "network; --network bridge makes this an error)") in result.notes
 
 
 def test_bridge_network_publishes_the_rie_or_says_why_it_cannot(
         docker_client: docker.DockerClient, function: Path, provided: Runtime) -> None:
     target = Target(function, provided, "x86_64")
-    options = host_options(network=NetworkMode.BRIDGE)
-    result = execute([target], options)[target.id]
     if docker_client.networks.list(names=["bridge"]):
+        result = execute([target], host_options(network=NetworkMode.BRIDGE))[target.id]
         assert [i.outcome for i in result.invocations] == ["success"]
-    else:  # dockerd --bridge=none, as on the machine these tests were written on
-        assert result.skipped == ("the engine has no bridge network (dockerd --bridge=none): "
-                                  "use --network host")
-        with pytest.raises(EngineUnavailable, match="no bridge network"):
-            execute([target], host_options(network=NetworkMode.BRIDGE, require_exec=True))
+        return
+    reason = ("the engine has no bridge network (dockerd --bridge=none) and --network bridge "
+              "was given: use --network host, or leave --network out to fall back to it")
+    options = host_options(network=NetworkMode.BRIDGE, allow_skip=True)
+    assert execute([target], options)[target.id].skipped == reason
+    with pytest.raises(ExecutionUnavailable, match="no bridge network"):
+        execute([target], host_options(network=NetworkMode.BRIDGE))
 
 
 def test_rie_option_mounts_the_given_binary(docker_client: docker.DockerClient, tmp_path: Path,
@@ -84,9 +104,14 @@ def test_rie_option_mounts_the_given_binary(docker_client: docker.DockerClient, 
     broken = tmp_path / "not-an-emulator"
     broken.write_text("#!/bin/sh\necho 'this is no emulator' >&2\nexit 7\n")
     broken.chmod(0o755)
-    failed = execute([target], host_options(rie_path=broken))[target.id]
+    failed = execute([target], host_options(rie_path=broken, allow_skip=True))[target.id]
     assert failed.invocations == ()
+    assert failed.execution is None
     assert failed.skipped == "the emulator did not start: this is no emulator"
+    with pytest.raises(ExecutionUnavailable) as raised:
+        execute([target], host_options(rie_path=broken))
+    assert raised.value.message == (f"cannot execute {function} on standin-provided (x86_64): "
+                                    "the emulator did not start: this is no emulator")
 
 
 def test_fail_fast_stops_after_the_first_failing_event(function: Path, provided: Runtime) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from checker.findings import (
     CheckResult,
+    Execution,
     Finding,
     Invocation,
     RunResult,
@@ -83,6 +84,8 @@ FAILING_TARGET = TargetResult(
     ),
     invocations=(OK_INVOKE, TIMEOUT_INVOKE),
     notes=("layer deps.zip: 3 files",),
+    execution=Execution(image="public.ecr.aws/lambda/python:3.12", handler="app.handler",
+                        network="bridge"),
 )
 PASSING_TARGET = TargetResult(
     target=TargetId("fn.zip", "python3.12", "arm64"),

@@ -42,6 +42,8 @@ def test_top_level_shape_and_summary(two_targets: RunResult) -> None:
         "warnings": 1,
         "infos": 2,
         "failed_invocations": 1,
+        "executed": 1,
+        "execution_skipped": 1,
     }
 
 
@@ -49,7 +51,7 @@ def test_target_checks_and_statuses(two_targets: RunResult) -> None:
     failing, passing = parse(two_targets)["targets"]
     assert list(failing) == [
         "artifact", "runtime", "arch", "label", "passed", "checks", "invocations",
-        "execution_skipped", "notes",
+        "execution", "execution_skipped", "notes",
     ]  # fmt: skip
     assert (failing["artifact"], failing["runtime"], failing["arch"]) == (
         "fn.zip",
@@ -72,7 +74,10 @@ def test_target_checks_and_statuses(two_targets: RunResult) -> None:
     assert skipped["findings"] == []
     assert failing["notes"] == ["layer deps.zip: 3 files"]
     assert failing["execution_skipped"] is None
+    assert failing["execution"] == {"image": "public.ecr.aws/lambda/python:3.12",
+                                    "handler": "app.handler", "network": "bridge"}
     assert passing["execution_skipped"] == "no binfmt_misc handler for aarch64"
+    assert passing["execution"] is None
     assert passing["invocations"] == []
 
 
@@ -165,6 +170,7 @@ def keys_by_level(report: Any) -> dict[str, list[str]]:
         "check": list(target["checks"][1]),
         "finding": list(target["checks"][1]["findings"][0]),
         "invocation": list(target["invocations"][0]),
+        "execution": list(target["execution"]),
     }
 
 

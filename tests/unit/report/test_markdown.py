@@ -8,7 +8,7 @@ from checker.findings import CheckResult, Finding, RunResult, Severity, TargetId
 from checker.report.markdown import MAX_DETAIL_LINES, escape, render_markdown
 
 EXPECTED_TWO_TARGETS = """\
-## lambdacheck: ❌ 1 of 2 targets failed (fail on error)
+## lambdacheck: ❌ 1 of 2 targets failed (fail on error, 1 executed, 1 skipped)
 
 | Target | Result | Errors | Warnings | Invokes |
 |---|---|---|---|---|
@@ -31,6 +31,7 @@ EXPECTED_TWO_TARGETS = """\
   - hint: chmod 644 handler.py
 - **info** <code>quotas</code> unzipped size 12.0 MB of 250 MB
 - **invoke** s3-put: timeout: Task timed out after 3.00 seconds
+- executed in public.ecr.aws/lambda/python:3.12, \\_HANDLER=app.handler, bridge network
 - note: layer deps.zip: 3 files
 
 #### fn.zip on python3.12 (arm64)

@@ -40,6 +40,7 @@ EXPECTED_TWO_TARGETS = [
     "  info     quotas           unzipped size 12.0 MB of 250 MB",
     "  3 checks passed: architecture, permissions (1 warning), quotas (1 info)",
     "  skipped  python-abi: no compiled extension modules",
+    "  executed in public.ecr.aws/lambda/python:3.12, _HANDLER=app.handler, bridge network",
     "  invoke default: success in 123 ms (init 250 ms, billed 124 ms, max memory 64 MB)",
     "  invoke s3-put: timeout in 3.00 s",
     "      Task timed out after 3.00 seconds",
@@ -54,7 +55,8 @@ EXPECTED_TWO_TARGETS = [
     "  execution skipped: no binfmt_misc handler for aarch64",
     "",
     "note: catalog: shipped runtimes",
-    "2 targets: 1 passed, 1 failed (2 errors, 1 warning, 2 info, 1 failed invocation)",
+    ("2 targets: 1 passed, 1 failed (2 errors, 1 warning, 2 info, 1 failed invocation); "
+     "1 executed, 1 skipped"),
 ]
 
 

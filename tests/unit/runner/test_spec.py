@@ -58,7 +58,25 @@ def test_custom_runtime_lets_the_rie_find_bootstrap_on_the_host_network() -> Non
     assert spec.publish_port is None
     env = dict(spec.environment)
     assert "AWS_EXECUTION_ENV" not in env  # not set for OS-only runtimes
-    assert "_HANDLER" not in env
+
+
+def test_a_custom_runtime_without_a_handler_gets_the_documented_default_and_a_note() -> None:
+    spec, notes = spec_for(Target(Path("fn.zip"), PROVIDED, "x86_64"), ExecOptions())
+    assert dict(spec.environment)["_HANDLER"] == "bootstrap"
+    assert notes == (("no handler given: _HANDLER is 'bootstrap', lambdacheck's default for "
+                      "custom runtimes (Lambda requires a Handler for ZIP functions: give "
+                      "--handler, or Handler in the template)"),)
+    spec, notes = spec_for(Target(Path("fn.zip"), PROVIDED, "x86_64", handler="function.handler"),
+                           ExecOptions())
+    assert dict(spec.environment)["_HANDLER"] == "function.handler"
+    assert notes == ()
+
+
+def test_without_a_resolved_network_the_spec_is_a_bridge() -> None:
+    spec, _ = spec_for(Target(Path("fn.zip"), PROVIDED, "x86_64", handler="h"), ExecOptions(),
+                       Ports(0))
+    assert (spec.network, spec.publish_port) == (NetworkMode.BRIDGE, 8080)
+    assert spec.command == ("--runtime-interface-emulator-address", "0.0.0.0:8080")
 
 
 def test_managed_runtime_starts_the_images_bootstrap_with_handler_on_a_bridge() -> None:
@@ -74,7 +92,7 @@ def test_managed_runtime_starts_the_images_bootstrap_with_handler_on_a_bridge() 
 
 
 def test_lambda_environment() -> None:
-    spec, notes = spec_for(Target(Path("dist/my fn.zip"), PROVIDED, "x86_64"),
+    spec, notes = spec_for(Target(Path("dist/my fn.zip"), PROVIDED, "x86_64", handler="h"),
                            ExecOptions(memory_mb=512, timeout_s=2.5))
     env = dict(spec.environment)
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "my-fn"
@@ -90,7 +108,7 @@ def test_lambda_environment() -> None:
 def test_user_env_wins_with_a_note_for_reserved_names() -> None:
     options = ExecOptions(env=(("STAGE", "test"), ("AWS_REGION", "eu-west-1"),
                                ("AWS_LAMBDA_FUNCTION_TIMEOUT", "900")), timeout_s=3)
-    spec, notes = spec_for(Target(Path("fn.zip"), PROVIDED, "x86_64"), options)
+    spec, notes = spec_for(Target(Path("fn.zip"), PROVIDED, "x86_64", handler="h"), options)
     env = dict(spec.environment)
     assert (env["STAGE"], env["AWS_REGION"], env["AWS_LAMBDA_FUNCTION_TIMEOUT"]) == (
         "test", "eu-west-1", "3")
