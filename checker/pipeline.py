@@ -9,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TYPE_CHECKING
 
-from checker.findings import RunResult, TargetId, TargetResult
-from checker.options import CheckPlan, ExecOptions, Target
+from checker.errors import LambdacheckError
+from checker.findings import CheckResult, Finding, RunResult, Severity, TargetId, TargetResult
+from checker.options import CheckPlan, ExecOptions, Target, Unresolved
 from checker.static import check_targets
 
 if TYPE_CHECKING:
@@ -26,8 +27,7 @@ def run_plan(plan: CheckPlan, *, progress: Progress, today: date | None = None) 
     checks stay in one process: forking worker processes next to a thread that is talking to
     the engine risks a child inheriting a held lock."""
     def static(jobs: int | None = None) -> tuple[TargetResult, ...]:
-        return check_targets(plan.targets, today=today, execute=plan.execute,
-                             limits=plan.limits, jobs=jobs)
+        return _static(plan, today, jobs)
 
     options = plan.execute
     if options is None:
@@ -42,7 +42,54 @@ def run_plan(plan: CheckPlan, *, progress: Progress, today: date | None = None) 
             results = _merge(plan.targets, pending.result(), options, plan, progress, executed)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+    results += tuple(unresolved_result(u) for u in plan.unresolved)
     return RunResult(targets=results, fail_on=plan.report.fail_on, notes=plan.notes)
+
+
+def _static(plan: CheckPlan, today: date | None, jobs: int | None) -> tuple[TargetResult, ...]:
+    """Every target's static results. A named (config/template) function whose artifact
+    cannot be read (a CodeUri that is a .py file, an image with no engine) fails alone:
+    after such an error each target is checked on its own, and the named ones that still
+    raise become failed results. An unnamed (command-line) artifact's error stays an error."""
+    def check(targets: tuple[Target, ...]) -> tuple[TargetResult, ...]:
+        return check_targets(targets, today=today, execute=plan.execute, limits=plan.limits,
+                             jobs=jobs)
+
+    if not plan.targets:  # every function failed alone
+        return ()
+    try:
+        return check(plan.targets)
+    except LambdacheckError:
+        if not any(target.name for target in plan.targets):
+            raise
+    return tuple(_alone(check, target) for target in plan.targets)
+
+
+def _alone(check: Callable[[tuple[Target, ...]], tuple[TargetResult, ...]],
+           target: Target) -> TargetResult:
+    try:
+        return check((target,))[0]
+    except LambdacheckError as error:
+        if not target.name:
+            raise
+        where = f"{target.source}: " if target.source else ""
+        return _failed(target.id, FUNCTION_RULE, where + error.message, error.hint or "")
+
+
+FUNCTION_RULE = "function-input"
+FUNCTION_SUMMARY = "the function's code, runtime and paths can be read"
+
+
+def unresolved_result(unresolved: Unresolved) -> TargetResult:
+    """A failed target for a function that never became Targets, naming its file."""
+    return _failed(unresolved.id, FUNCTION_RULE, f"{unresolved.source}: {unresolved.message}",
+                   unresolved.hint or "")
+
+
+def _failed(target: TargetId, rule: str, message: str, hint: str) -> TargetResult:
+    finding = Finding(rule=rule, severity=Severity.ERROR, path="", message=message, hint=hint)
+    return TargetResult(target=target, checks=(CheckResult(
+        rule=rule, summary=FUNCTION_SUMMARY, findings=(finding,)),))
 
 
 def _run(targets: Sequence[Target], options: ExecOptions,

@@ -45,6 +45,7 @@ MAX_VALUE_CHARS = 64 * 1024  # a resolved Runtime/Handler/CodeUri/env value; lon
 MAX_RESOLVE_DEPTH = 64  # nested intrinsics followed; deeper: no value before deployment
 MAX_MERGE_DEPTH = 32  # Globals merged this deep; deeper, the function's value replaces
 SHOW_CHARS = 80
+MAX_YAML_DEPTH = 200  # nested mappings/sequences; a SAM template needs about ten
 # Short-form tag -> the long form CloudFormation uses in JSON.
 SHORT_TAGS = {
     "Ref": "Ref", "Condition": "Condition",
@@ -86,7 +87,12 @@ class _Refuse(Exception):
         self.arch: str | None = None
 
 
-class TemplateLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (5x faster than the pure-Python one); its composer
+# recurses in C without a limit, so nesting is measured on the event stream first.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class TemplateLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader that turns CloudFormation short-form tags into Intrinsic objects."""
 
 
@@ -143,8 +149,7 @@ def _parse(path: Path) -> dict[str, Any]:
     # regular files only, capped, UTF-8
     text = read_input_text(path, what="cannot read template", cap=TEMPLATE_CAP)
     try:
-        document = (json.loads(text) if text.lstrip().startswith("{")
-                    else yaml.load(text, Loader=TemplateLoader))  # a SafeLoader subclass
+        document = json.loads(text) if text.lstrip().startswith("{") else _load_yaml(text)
     except json.JSONDecodeError as error:
         raise ConfigError(f"{path}: invalid JSON at line {error.lineno}: {error.msg}") from None
     except yaml.YAMLError as error:
@@ -152,12 +157,28 @@ def _parse(path: Path) -> dict[str, Any]:
     except ValueError as error:  # an integer longer than Python converts (4300 digits)
         reason = str(error).split(";")[0]
         raise ConfigError(f"{path}: a value cannot be read: {reason}") from None
-    except RecursionError:  # the parsers recurse once per nesting level
+    except (RecursionError, _TooDeep):  # the parsers recurse once per nesting level
         raise ConfigError(f"{path}: nested too deeply to read",
                           hint="templates nest a few levels; this one nests hundreds") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: not a CloudFormation/SAM template (not a mapping)")
     return document
+
+
+class _TooDeep(Exception):
+    """YAML nested deeper than MAX_YAML_DEPTH."""
+
+
+def _load_yaml(text: str) -> Any:
+    depth = 0
+    for event in yaml.parse(text, Loader=TemplateLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise _TooDeep
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return yaml.load(text, Loader=TemplateLoader)  # a SafeLoader subclass
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:

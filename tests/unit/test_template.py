@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import yaml
@@ -11,13 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.errors import ConfigError, InputError
+from checker.options import Unresolved
 from checker.project_config import FunctionSpec
-from checker.template import Intrinsic, TemplateLoader, load_template
+from checker.template import TEMPLATE_CAP, Intrinsic, TemplateLoader, load_template
 
 TEMPLATES = (Path(__file__).parent.parent / "data" / "templates").absolute()
 SAM_APP = TEMPLATES / "sam-app"
 BUILT = TEMPLATES / "built"
 BUILD_DIR = BUILT / ".aws-sam" / "build"
+T = TypeVar("T")
 
 
 def test_sam_template_functions_with_globals_parameters_and_local_layers() -> None:
@@ -162,7 +168,9 @@ def write(folder: Path, name: str, text: str) -> Path:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("Resources: [unclosed\n", "invalid YAML: expected ',' or ']', but got '<stream end>'"),
+        ("Resources: [unclosed\n", "invalid YAML: did not find expected ',' or ']' (line 2)"
+         if yaml.__with_libyaml__ else   # libyaml's parser words it so; the pure-Python one:
+         "invalid YAML: expected ',' or ']', but got '<stream end>'"),
         ("Resources:\n  Fn: !Bogus x\n", ("invalid YAML: could not determine a constructor for "
                                         "the tag '!Bogus' (line 2)")),
         ("- a\n- b\n", "not a CloudFormation/SAM template (not a mapping)"),
@@ -300,3 +308,223 @@ def test_image_functions_from_local_images(tmp_path: Path) -> None:
     assert str(by_name["Remote"].artifact) == "docker-archive:/tmp/app.tar"
     assert str(by_name["Built"].artifact) == "docker-daemon:builtfunction:latest"
     assert found.notes == ()
+
+
+# ---- hostile templates: bounded in time and memory, one-line errors ----------------------
+
+def bounded(call: Callable[[], T], seconds: float = 30.0) -> T:
+    """call() in a daemon thread; a hang fails the test instead of stalling the suite."""
+    box: list[T] = []
+    errors: list[Exception] = []
+
+    def target() -> None:
+        try:
+            box.append(call())
+        except Exception as error:  # noqa: BLE001 - re-raised in the test thread below
+            errors.append(error)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s"
+    if errors:
+        raise errors[0]
+    return box[0]
+
+
+# 9 levels of 9 aliases: 659 bytes of YAML standing for 9**9 (387 million) strings.
+BOMB_LEVELS = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True))
+BOMB = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + BOMB_LEVELS
+
+
+@pytest.mark.parametrize("where", ["Runtime: *i", "Environment: {Variables: {A: *i}}",
+                                   "Layers: *i", "Architectures: *i", "MemorySize: *i"])
+def test_an_alias_bomb_is_never_rendered_in_full(tmp_path: Path, where: str) -> None:
+    path = write(tmp_path, "template.yaml", BOMB + f"""\
+Globals:
+  Function:
+    Environment: {{Variables: {{G: *i}}}}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.handler
+      {'Runtime: python3.12' if not where.startswith('Runtime') else ''}
+      {where}
+""")
+    assert len(BOMB) < 700
+    found = bounded(lambda: load_template(path))
+    assert found.notes, "the bomb must be reported, not used"
+    assert all(len(note) < 300 for note in found.notes)
+    assert any('[["lol", "lol"' in note or "[[[" in note for note in found.notes)
+
+
+def test_show_stops_at_its_cut_on_a_self_referencing_tree(tmp_path: Path) -> None:
+    path = write(tmp_path, "template.yaml", """\
+Globals:
+  Function: &g {Environment: {Variables: *g}}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: &p {CodeUri: src, Runtime: python3.12, Handler: app.handler,
+                    Environment: {Variables: *p}, Layers: &l [*l]}
+""")
+    found = bounded(lambda: load_template(path))
+    (spec,) = found.functions
+    assert spec.runtimes == ("python3.12",)
+    assert [note.split(" is ")[0] for note in found.notes] == [
+        ("Fn: remote layer [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+        "[... not checked"), "Fn: environment variable Environment",
+        "Fn: environment variable Layers"]
+    assert all(len(note) < 200 for note in found.notes)
+
+
+@pytest.mark.parametrize("parameters", [
+    "A: {Default: !Ref A}",
+    "A: {Default: !Ref B}\n  B: {Default: !Sub '${A}-x'}",
+    "A: {Default: !Join ['', [!Ref B, x]]}\n  B: {Default: !Sub ['${X}', {X: !Ref A}]}",
+])
+def test_ref_and_sub_cycles_end_with_a_note(tmp_path: Path, parameters: str) -> None:
+    path = write(tmp_path, "template.yaml", f"""\
+Parameters:
+  {parameters}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {{CodeUri: src, Runtime: !Ref A, Handler: app.handler}}
+""")
+    found = bounded(lambda: load_template(path))
+    assert found.functions == ()
+    assert found.notes == (("Fn: Runtime is !Ref A, which cannot be resolved here (it refers to "
+                           "itself, or nests or grows too far); not checked"),)
+
+
+def test_doubling_parameters_resolve_each_once_and_are_capped(tmp_path: Path) -> None:
+    # P0 = P1 + P1, P1 = P2 + P2, ... : 2**60 characters if expanded, 60 Refs if resolved once.
+    chain = "".join(f"  P{i}: {{Default: !Join ['', [!Ref P{i + 1}, !Ref P{i + 1}]]}}\n"
+                    for i in range(60))
+    path = write(tmp_path, "template.yaml", "Parameters:\n" + chain + """\
+  P60: {Default: ab}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src, Runtime: python3.12, Handler: !Ref P0,
+                 Environment: {Variables: {SMALL: !Ref P50}}}
+""")
+    found = bounded(lambda: load_template(path))
+    assert found.functions == ()
+    assert found.notes == (("Fn: Handler is !Ref P0, which cannot be resolved here (it refers "
+                           "to itself, or nests or grows too far); not checked"),)
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("deep.yaml", "Resources: " + "[" * 3000 + "]" * 3000 + "\n"),
+    ("deep-map.yaml", "Resources: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n"),
+    ("deep.json", '{"Resources": ' + "[" * 3000 + "]" * 3000 + "}"),
+])
+def test_deep_nesting_is_a_config_error_not_a_recursion_error(tmp_path: Path, name: str,
+                                                               text: str) -> None:
+    path = write(tmp_path, name, text)
+    with pytest.raises(ConfigError) as caught:
+        bounded(lambda: load_template(path))
+    assert caught.value.message == f"{path}: nested too deeply to read"
+
+
+def test_deep_intrinsics_within_the_parser_limit_are_cut(tmp_path: Path) -> None:
+    # 200 nested !Join parse fine (JSON) but are deeper than the resolver follows.
+    value: object = "python3.12"
+    for _ in range(200):
+        value = {"Fn::Join": ["", [value]]}
+    document = {"Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": {
+        "CodeUri": "src", "Handler": "app.handler", "Runtime": value}}}}
+    path = write(tmp_path, "template.json", json.dumps(document))
+    found = bounded(lambda: load_template(path))
+    assert found.functions == ()
+    assert found.notes[0].startswith("Fn: Runtime is !Join [\"\", [!Join")
+    assert "cannot be resolved here" in found.notes[0]
+
+
+@pytest.mark.parametrize("name", ["template.yaml", "template.json"])
+def test_an_integer_too_long_for_python_is_a_config_error(tmp_path: Path, name: str) -> None:
+    digits = "1" * 5000
+    text = (f'{{"Resources": {{"Fn": {{"Properties": {{"MemorySize": {digits}}}}}}}}}'
+            if name.endswith(".json") else f"Resources:\n  Fn: {{MemorySize: {digits}}}\n")
+    path = write(tmp_path, name, text)
+    with pytest.raises(ConfigError, match="a value cannot be read: Exceeds the limit"):
+        load_template(path)
+
+
+def test_a_template_over_the_cap_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    line = "# " + "x" * 1021 + "\n"  # 1 KiB of comment per line
+    path.write_text("Resources: {}\n" + line * (TEMPLATE_CAP // len(line)), encoding="utf-8")
+    assert path.stat().st_size > TEMPLATE_CAP
+    with pytest.raises(InputError) as caught:
+        bounded(lambda: load_template(path), seconds=10)
+    assert caught.value.message == f"cannot read template {path}: larger than 4 MiB; refusing to read it"
+
+
+def test_a_fifo_is_refused_instead_of_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "template.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is a FIFO"):
+        bounded(lambda: load_template(fifo), seconds=10)
+
+
+# ---- code outside the template's folder ----------------------------------------------------
+
+OUTSIDE = """\
+Resources:
+  Up:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ../shared, Runtime: python3.12, Handler: app.handler}
+  Absolute:
+    Type: AWS::Lambda::Function
+    Properties: {Code: /, Runtime: python3.12, Handler: app.handler, Architectures: [arm64]}
+  WithLayer:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src, Runtime: python3.12, Handler: app.handler,
+                 Layers: [!Ref UpLayer]}
+  UpLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: ../../etc}
+  Inside:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ./src/../src, Runtime: python3.12, Handler: app.handler}
+"""
+
+
+def test_code_outside_the_template_folder_is_refused_per_function(tmp_path: Path) -> None:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    path = write(folder, "template.yaml", OUTSIDE)
+    found = load_template(path)
+
+    assert [spec.name for spec in found.functions] == ["Inside"]
+    hint = ("pass --allow-outside-paths (or set allow-outside-paths = true in the lambdacheck "
+            "config) to read code outside it")
+    assert found.unresolved == (
+        Unresolved(name="Up", source=path, message=f"CodeUri ../shared is outside the "
+                   f"template's folder {folder}; not read", hint=hint,
+                   runtime="python3.12", arch="x86_64"),
+        Unresolved(name="Absolute", source=path, message=f"Code / is outside the template's "
+                   f"folder {folder}; not read", hint=hint, runtime="python3.12", arch="arm64"),
+        Unresolved(name="WithLayer", source=path, message=f"ContentUri ../../etc is outside "
+                   f"the template's folder {folder}; not read", hint=hint,
+                   runtime="python3.12", arch="x86_64"),
+    )
+
+
+def test_code_outside_is_read_when_allowed(tmp_path: Path) -> None:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    path = write(folder, "template.yaml", OUTSIDE)
+    found = load_template(path, allow_outside=True)
+    assert found.unresolved == ()
+    by_name = {spec.name: spec for spec in found.functions}
+    assert by_name["Up"].artifact == folder / "../shared"
+    assert by_name["Absolute"].artifact == Path("/")
+    assert by_name["WithLayer"].layers == (folder / "../../etc",)
