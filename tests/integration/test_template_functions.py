@@ -264,3 +264,17 @@ def test_plan_says_which_functions_cannot_be_checked(tmp_path: Path) -> None:
         "Good on python3.12 (x86_64)", "Image on image (x86_64)", "PyFile on python3.12 (x86_64)"]
     assert ("lambdacheck: Retired (template.yaml) cannot be checked: "
             "unknown runtime 'dotnet6'") in result.stderr.splitlines()
+
+
+def test_with_shards_the_failed_functions_are_reported_once(tmp_path: Path) -> None:
+    folder = project(tmp_path)
+    names = []
+    for index in (1, 2):
+        result = lambdacheck("check", "--template", "template.yaml", "--shard", f"{index}/2",
+                             "--format", "json", cwd=folder)
+        assert result.returncode == 1, result.stdout + result.stderr
+        names.append([t["artifact"] for t in json.loads(result.stdout)["targets"]])
+    refused = {name for name in FAILED if name not in ("PyFile", "Image")}  # read, then failed
+    assert refused <= set(names[0])
+    assert not refused & set(names[1])
+    assert sorted(names[0] + names[1]) == sorted(["Good", *FAILED])
