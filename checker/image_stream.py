@@ -125,8 +125,11 @@ def _zstd_reader(raw: Any) -> IO[bytes]:
 class _GzipRaw(io.RawIOBase):
     """gzip members, decompressed in CHUNK-sized pieces (gzip.GzipFile reads 8 KiB at a time).
 
-    Raises EOFError when the stream ends inside a member, and zlib.error on a CRC or length
-    mismatch (zlib checks the gzip trailer).
+    A layer may be several gzip members one after another (eStargz, some builders): all are
+    read. Zero bytes after the last member are tolerated. Raises EOFError when the stream ends
+    inside a member, and zlib.error on a CRC or length mismatch (zlib checks the gzip trailer),
+    on bytes that are not gzip, and on a step that would not advance (every step consumes
+    compressed bytes or yields decompressed ones, so no loop outlives its input).
     """
 
     def __init__(self, source: Any) -> None:
@@ -141,6 +144,8 @@ class _GzipRaw(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
+        if not view:
+            return 0
         while not self._pending and not self._done:
             self._pending = self._next_piece(len(view))
         piece = self._pending[:len(view)]
@@ -149,19 +154,38 @@ class _GzipRaw(io.RawIOBase):
         return len(piece)
 
     def _next_piece(self, wanted: int) -> bytes:
-        if self._inflate.unconsumed_tail:
-            return self._inflate.decompress(self._inflate.unconsumed_tail, wanted)
+        # eof first: at a member's end CPython leaves the bytes after it in unused_data *and*
+        # (when an earlier call stopped at max_length) in unconsumed_tail, which then never
+        # drains: decompressing it again yields nothing, forever.
         if self._inflate.eof:
             rest = self._inflate.unused_data or self._source.read(CHUNK)
-            if not rest.strip(b"\0"):  # end of the stream (zero padding is tolerated)
+            if not rest:
                 self._done = True
                 return b""
+            if not rest.strip(b"\0"):
+                self._skip_padding()
+                return b""
             self._inflate = zlib.decompressobj(wbits=31)  # another gzip member follows
-            return self._inflate.decompress(rest, wanted)
+            return self._step(rest, wanted)
+        if self._inflate.unconsumed_tail:
+            return self._step(self._inflate.unconsumed_tail, wanted)
         data = self._source.read(CHUNK)
         if not data:
             raise EOFError("the gzip stream ends before its end-of-stream marker")
-        return self._inflate.decompress(data, wanted)
+        return self._step(data, wanted)
+
+    def _step(self, data: bytes, wanted: int) -> bytes:
+        out = self._inflate.decompress(data, wanted)
+        if not out and len(self._inflate.unconsumed_tail) == len(data):
+            raise zlib.error("the gzip stream does not advance")
+        return out
+
+    def _skip_padding(self) -> None:
+        """Zero bytes after the last member: read them to the end, nothing else may follow."""
+        while chunk := self._source.read(CHUNK):
+            if chunk.strip(b"\0"):
+                raise zlib.error("bytes follow the zero padding after the gzip stream")
+        self._done = True
 
 
 class Prefetch:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 import os
+import random
+import signal
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +26,8 @@ from checker.elf import read_elf
 from checker.errors import InputError
 from checker.facts import AnomalyKind, ArtifactRole, FileFacts, FileFormat, MemberKind
 from checker.image import ImageFacts, every_path, read_image
-from checker.image_stream import ForwardReader
+from checker.image_layer import Budget, Wants, read_layer
+from checker.image_stream import CHUNK, Digesting, ForwardReader, decompressing
 from checker.image_tar import TarFormatError, entries
 from checker.options import ImageRef
 from tests.build.compile import BuildCache
@@ -303,6 +309,27 @@ def test_gzip_layers_inside_a_docker_archive(tmp_path: Path) -> None:
     assert zipped.compressed_size == len(compress(BASE, "gzip")) + len(compress(UPPER, "gzip"))
 
 
+def test_a_layer_of_several_gzip_members(tmp_path: Path) -> None:
+    # Members that decompress to more than one read (1 MiB) and compress well: before the fix
+    # the reader stopped at the first member's end and every later read returned nothing.
+    code = b"def handler(event, context):\n    return event\n" * 80_000  # 3.8 MB
+    layer = layer_tar([Dir("var"), Dir("var/task"), File("var/task/big.py", code),
+                       File("var/task/after.py", b"x = 1\n")])
+    blob = compress(layer, "gzip-members")
+    assert gzip.decompress(blob) == layer  # the stdlib reads every member too
+    assert len(blob) < len(layer) // 20
+    plain = read(docker_archive(tmp_path / "plain.tar", [BASE, layer]))
+    members = read(docker_archive(tmp_path / "members.tar", [BASE, layer],
+                                  compression="gzip-members"))
+    oci = read(oci_archive(tmp_path / "oci.tar", [OciImage([BASE, layer], None, "gzip-members")]),
+               "oci-archive")
+    assert summary(members) == summary(plain) == summary(oci)
+    assert files(members)["var/task/big.py"].size == len(code)
+    assert "var/task/after.py" in files(oci)
+    assert members.compressed_size == len(compress(BASE, "gzip-members")) + len(blob)
+    assert not anomaly_kinds(members) and not anomaly_kinds(oci)
+
+
 def test_a_repeated_layer_stored_once_behind_a_symlink(tmp_path: Path) -> None:
     again = layer_tar([File("again", b"1")])
     archive = docker_archive(tmp_path / "image.tar", [again, BASE, again])
@@ -550,3 +577,89 @@ def test_no_engine_for_a_docker_daemon_image_is_an_input_error(tmp_path: Path) -
                             check=True, env=environment, cwd=Path(__file__).resolve().parents[2])
     assert result.stdout.startswith("docker-daemon:some/image:tag: no Docker engine reachable")
     assert "no-engine.sock" in result.stdout
+
+
+# --- the gzip reader: every member, every loop bounded ---------------------------------------
+
+
+@contextmanager
+def within(seconds: int) -> Iterator[None]:
+    """Fail instead of hanging: SIGALRM interrupts a loop that never ends (main thread only)."""
+    def expired(_signum: int, _frame: object) -> None:
+        raise AssertionError(f"did not finish within {seconds} s")
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# A member is a pattern repeated: up to 2.5 MB that compresses well, so one member can
+# decompress to more than one read (the case where the reader once stopped returning bytes).
+member_size = st.one_of(st.sampled_from([0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 7]),
+                        st.integers(0, 3 * CHUNK))
+gzip_member = st.tuples(st.binary(min_size=1, max_size=64), member_size,
+                        st.sampled_from([1, 6, 9]))
+damage = st.sampled_from(["none", "zeros", "garbage", "cut", "flip"])
+
+
+@given(st.lists(gzip_member, min_size=1, max_size=5), damage,
+       st.lists(st.integers(1, 3 * CHUNK), min_size=1, max_size=6), st.randoms())
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+def test_the_gzip_reader_reads_every_member_and_always_ends(
+        members: list[tuple[bytes, int, int]], damaged: str, sizes: list[int],
+        rnd: random.Random) -> None:
+    parts = [(pattern * (size // len(pattern) + 1))[:size] for pattern, size, _level in members]
+    blob = b"".join(gzip.compress(part, compresslevel=level, mtime=0)
+                    for part, (_p, _c, level) in zip(parts, members, strict=True))
+    if damaged == "zeros":
+        blob += bytes(3000)
+    elif damaged == "garbage":
+        blob += b"not gzip"
+    elif damaged == "cut":
+        blob = blob[:len(blob) - 5]
+    elif damaged == "flip":
+        at = rnd.randrange(len(blob))
+        blob = blob[:at] + bytes([blob[at] ^ 0x55]) + blob[at + 1:]
+    reader = decompressing(Digesting(io.BytesIO(blob)), "gzip")
+    out: list[bytes] = []
+    calls = 0
+    error: Exception | None = None
+    with within(20):
+        try:
+            while piece := reader.read(sizes[calls % len(sizes)]):
+                out.append(piece)
+                calls += 1
+        except (EOFError, zlib.error) as exc:
+            error = exc
+    expected = b"".join(parts)
+    if damaged in ("none", "zeros"):
+        assert error is None and b"".join(out) == expected
+    elif damaged in ("garbage", "cut"):
+        assert error is not None
+    else:  # a flipped bit: an error, or (CRC-32 catches all of them) never wrong bytes
+        assert error is not None or b"".join(out) == expected
+    assert calls <= len(expected)  # every read that returns gives at least one byte
+
+
+@given(st.lists(st.binary(max_size=3000), min_size=1, max_size=6),
+       st.lists(st.integers(1, 400_000), min_size=1, max_size=5),
+       st.integers(0, 2_000_000))
+@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+def test_the_budget_bounds_a_layer_of_gzip_members(
+        datas: list[bytes], cuts: list[int], max_bytes: int) -> None:
+    layer = layer_tar([File(f"f{index}", data * 300) for index, data in enumerate(datas)])
+    points = sorted({0, len(layer), *(cut % (len(layer) + 1) for cut in cuts)})
+    blob = b"".join(gzip.compress(layer[start:end], mtime=0)
+                    for start, end in itertools.pairwise(points))
+    budget = Budget(max_bytes, 10_000)
+    wants = Wants(lambda _path: False, lambda _path: False, 0)
+    with within(20):
+        diff = read_layer(io.BufferedReader(io.BytesIO(blob)), "layer", wants, budget)
+    if len(layer) <= max_bytes:
+        assert diff.complete and diff.decompressed == len(layer)
+        assert diff.diff_id == sha256(layer) and diff.blob_digest == sha256(blob)
+    else:
+        assert not diff.complete and diff.decompressed <= max_bytes + CHUNK
