@@ -13,6 +13,7 @@ from checker.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from checker.findings import RunResult, TargetId
 from checker.options import OutputFormat, ReportOptions
 from checker.report import stream_reporter, write_junit
+from checker.report.files import write_report_file
 from checker.report.github import publish
 from checker.report.markdown import render_markdown
 from checker.report.sarif import write_sarif
@@ -36,8 +37,7 @@ def emit(result: RunResult, options: ReportOptions,
 
 def _write(path: Path, text: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_report_file(path, text.encode("utf-8"))
     except OSError as err:
         raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
 

@@ -2,15 +2,14 @@
 
 The only module that imports the untyped junit_xml library. junit_xml builds the elements; we
 then trim them to what both the Jenkins xunit schema (junit-10.xsd) and Maven Surefire's
-surefire-test-report-3.0.xsd accept, and write the file ourselves, atomically.
+surefire-test-report-3.0.xsd accept, and write the file ourselves (report/files.py: a regular
+file replaced atomically, a device or FIFO written in place).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,6 +27,7 @@ from checker.findings import (
     TargetId,
     TargetResult,
 )
+from checker.report.files import write_report_file
 from checker.report.json_report import check_status
 from checker.report.text import strip_ansi
 
@@ -37,11 +37,10 @@ _NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def write_junit(result: RunResult, path: Path) -> None:
-    """Write the run as JUnit XML to path (parents created, replaced atomically)."""
+    """Write the run as JUnit XML to path (parents created; see write_report_file)."""
     document = render_junit(result)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _replace_atomically(path, document.encode("utf-8"))
+        write_report_file(path, document.encode("utf-8"))
     except OSError as error:
         message = f"cannot write the JUnit report to {path}: {error.strerror or error}"
         raise UsageError(message, hint="pass --junit a writable file path") from error
@@ -195,14 +194,3 @@ def _seconds(value: float) -> str:
     """Seconds with three decimals, never in exponent form (both schemas' time pattern)."""
     return f"{value:.3f}" if math.isfinite(value) and value > 0 else "0.000"
 
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            os.fchmod(temp.fileno(), 0o644)  # mkstemp makes it 0600; readers may be other users
-        Path(temp_name).replace(path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from checker import __version__
 from checker.errors import UsageError
 from checker.findings import Finding, Invocation, RunResult, Severity, TargetId, TargetResult
+from checker.report.files import write_report_file
 
 SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
               "sarif-schema-2.1.0.json")
@@ -39,9 +40,8 @@ def write_sarif(result: RunResult, path: Path, artifact_paths: ArtifactPaths | N
     """
     document = sarif_log(result, artifact_paths or {}, base_dir or Path.cwd())
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(document, indent=2, ensure_ascii=False)
-        path.write_text(_LONE_SURROGATE.sub("\ufffd", text) + "\n", encoding="utf-8")
+        write_report_file(path, (_LONE_SURROGATE.sub("\ufffd", text) + "\n").encode("utf-8"))
     except OSError as error:
         raise UsageError(f"cannot write the SARIF report to {path}: {error.strerror or error}",
                          hint="pass a writable file path") from error
