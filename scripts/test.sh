@@ -43,3 +43,32 @@ python3 -m mypy
 
 echo "== tests"
 python3 -m pytest -q -p no:cacheprovider tests
+
+# The main install above gets the newest versions the ranges allow; this venv gets the lowest
+# (every `>=` floor of [project.dependencies] and the test extra, pinned), and runs the CLI's
+# usage checks and the unit tests that need no engine there.
+echo "== the lowest declared versions, in a second venv"
+lowest=build/venv-lowest
+mkdir -p build
+python3 - >build/lowest-constraints.new <<'PY'
+import tomllib
+from packaging.requirements import Requirement
+with open("pyproject.toml", "rb") as f:
+    project = tomllib.load(f)["project"]
+for line in project["dependencies"] + project["optional-dependencies"]["test"]:
+    req = Requirement(line)
+    floors = [s.version for s in req.specifier if s.operator == ">="]
+    if floors and (req.marker is None or req.marker.evaluate()):
+        print(f"{req.name}=={floors[0]}")
+PY
+if ! cmp -s build/lowest-constraints.new "$lowest/constraints.txt"; then  # else: installed
+  python3 -m venv --clear "$lowest"
+  "$lowest/bin/python" -m pip install -q --disable-pip-version-check \
+    -c build/lowest-constraints.new -e '.[test]' >build/venv-lowest.log 2>&1 \
+    || { cat build/venv-lowest.log; exit 1; }
+  mv build/lowest-constraints.new "$lowest/constraints.txt"
+fi
+"$lowest/bin/python" -m pip check
+"$lowest/bin/python" -m pip freeze --exclude-editable | grep -iE '^(typer|click)=='
+"$lowest/bin/python" -m pytest -q -p no:cacheprovider -m 'not docker and not qemu and not slow' \
+  tests/unit tests/integration/test_cli_usage.py
