@@ -37,6 +37,9 @@ _MAX_DYNAMIC = 1 << 16  # real PT_DYNAMICs hold well under 100 entries
 _MAX_VERSION_RECORDS = 1 << 12
 _MAX_SYMBOLS = 1 << 22
 _MAX_PROBLEMS = 20
+# The kernel's load_elf_phdrs (fs/binfmt_elf.c) refuses e_phnum * e_phentsize over 64 KiB, and
+# an e_phentsize other than sizeof(Elf_Phdr); glibc's loader refuses the latter too.
+_MAX_PHDR_TABLE = 65536
 _VERSYM_INDEX_MASK = 0x7FFF
 _VER_FLG_WEAK = 0x2
 _PARSE_ERRORS = (
@@ -69,8 +72,9 @@ class ByteStream(Protocol):
 def read_elf(stream: ByteStream) -> ElfFacts:
     """Read the loader-relevant facts of the ELF file in `stream` (positioned anywhere).
 
-    Raises ElfError when the header or program headers cannot be read; problems further in
-    are recorded in `ElfFacts.problems`. Errors of the stream itself (OSError) propagate.
+    Raises ElfError when the header or program headers cannot be read, or would not be read by
+    the kernel (a table over 64 KiB, a wrong entry size); problems further in are recorded in
+    `ElfFacts.problems`. Errors of the stream itself (OSError) propagate.
     """
     try:
         return _Reader(_Source(stream)).facts()
@@ -228,8 +232,11 @@ class _Reader:
         if count == 0:
             return []
         size = self.structs.Elf_Phdr.sizeof()
-        if entsize < size:
-            raise ElfError(f"program header entry size {entsize} is smaller than {size}")
+        if entsize != size:
+            raise ElfError(f"program header entry size {entsize}, not {size} (e_phentsize)")
+        if count * entsize > _MAX_PHDR_TABLE:
+            raise ElfError(f"{count} program headers ({count * entsize} bytes): over the "
+                           f"{_MAX_PHDR_TABLE // 1024} KiB the kernel reads")
         table = self.source.read(int(self._ehdr.e_phoff), count * entsize)
         if len(table) < count * entsize:
             raise ElfError("file truncated before the end of the program headers")
@@ -302,6 +309,8 @@ class _DynamicTables:
         symbols = self._symbols_by_index(strings, {aux.index for aux in auxes}) if auxes else {}
         return {
             "needed": tuple(self._dyn_strings("DT_NEEDED", strings)),
+            "bad_needed": tuple(offset for tag, offset in self._entries
+                                if tag == "DT_NEEDED" and strings.get(offset) is None),
             "rpath": _split_paths(self._dyn_strings("DT_RPATH", strings)),
             "runpath": _split_paths(self._dyn_strings("DT_RUNPATH", strings)),
             "soname": next(iter(self._dyn_strings("DT_SONAME", strings)), None),

@@ -45,6 +45,8 @@ class ElfFacts:
     version_defs: names defined in DT_VERDEF (a library's own versions, base name included)
     problems: anything the reader could not read (truncated tables, bad offsets); the file
           may still load, so these are facts, not verdicts
+    bad_needed: string offsets of DT_NEEDED entries whose name is not inside DT_STRTAB (the
+          loader reads a name there all the same: garbage, or past the mapping)
     """
 
     arch: str
@@ -61,6 +63,7 @@ class ElfFacts:
     version_needs: tuple[VersionNeed, ...] = ()
     version_defs: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    bad_needed: tuple[int, ...] = ()
 
 
 class FileFormat(enum.Enum):

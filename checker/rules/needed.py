@@ -22,12 +22,25 @@ class NeededLibrariesRule:
         for loc, elf in ctx.elves():
             if elf.arch != ctx.arch or not elf.is_dynamic:
                 continue
+            for offset in elf.bad_needed:
+                yield self._bad_name(loc, elf, offset)
             for soname in elf.needed:
                 if is_musl_soname(soname):
                     continue  # the libc rule reports musl
                 found = ctx.loader.resolve(soname, elf, loc.abs_path)
                 if not found.found:
                     yield self._missing(ctx, loc, elf, found)
+
+    def _bad_name(self, loc: Located, elf: ElfFacts, offset: int) -> Finding:
+        return Finding(
+            rule=self.id, severity=Severity.ERROR, path=loc.report_path,
+            message=f"a DT_NEEDED entry names string offset {offset:#x}, outside the string "
+                    "table (DT_STRTAB): the loader reads a name there anyway and fails on "
+                    "garbage or crashes (SIGSEGV)",
+            hint="the file is damaged or was patched wrongly: rebuild it",
+            subject=f"DT_NEEDED {offset:#x}",
+            details=(f"readable DT_NEEDED entries: {', '.join(elf.needed)}",) if elf.needed else (),
+        )
 
     def _missing(self, ctx: RuleContext, loc: Located, elf: ElfFacts,
                  found: Resolution) -> Finding:

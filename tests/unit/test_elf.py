@@ -7,6 +7,7 @@ Expected values come from readelf/objdump (parsed here) or from facts fixed by t
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import io
 import itertools
@@ -14,6 +15,7 @@ import platform
 import re
 import struct
 import subprocess
+import time
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,6 +29,7 @@ from packaging.version import Version
 from checker.elf import ELF_MAGIC, ElfError, highest_versions, read_elf
 from checker.facts import ElfFacts, VersionNeed
 from tests.build.compile import SOURCES, BuildCache, require_tools
+from tests.build.elfpatch import more_program_headers, needed_past_strtab
 
 # -- fixtures: recipes built once per session ------------------------------------------------
 
@@ -448,7 +451,65 @@ def test_bad_needed_string_is_a_problem(built: Callable[[str], Path]) -> None:
     facts = read_elf(io.BytesIO(_patch_dynamic(path, 1, 0xFFFF_FFFF)))  # DT_NEEDED
     assert facts.needed == ()
     assert facts.problems == ("DT_NEEDED string offset 0xffffffff is outside DT_STRTAB",)
+    assert facts.bad_needed == (0xFFFF_FFFF,)
     assert facts.version_needs == _facts(path).version_needs
+
+
+def test_needed_past_the_string_table_fails_in_the_real_loader(
+        built: Callable[[str], Path], tmp_path: Path) -> None:
+    if platform.machine() != "x86_64":
+        pytest.skip("runs the x86_64 program it patches")
+    original = built("hello")
+    data, offset = needed_past_strtab(original.read_bytes())
+    facts = read_elf(io.BytesIO(data))
+    assert facts.bad_needed == (offset,) and facts.needed == ()
+    assert _facts(original).bad_needed == ()
+    program = tmp_path / "hello-bad-needed"
+    program.write_bytes(data)
+    program.chmod(0o755)
+    ran = subprocess.run([str(program)], capture_output=True, timeout=30, check=False)
+    assert ran.returncode != 0 and b"hello" not in ran.stdout.lower()  # glibc cannot load it
+
+
+def _exec_error(program: Path) -> int | None:
+    """errno of execve() for `program`, None when the kernel started it."""
+    try:
+        subprocess.run([str(program)], capture_output=True, timeout=30, check=False)
+    except OSError as error:
+        return error.errno
+    return None
+
+
+@pytest.mark.parametrize(("extra", "refused"), [(60, False), (1150, False), (1180, True),
+                                                 (65535 - 13, True)])
+def test_program_header_tables_over_64_kib_are_refused_as_the_kernel_does(
+        built: Callable[[str], Path], tmp_path: Path, extra: int, refused: bool) -> None:
+    original = built("hello")
+    data = original.read_bytes()
+    phnum = struct.unpack_from("<H", data, 56)[0]
+    extra = min(extra, 0xFFFF - phnum)
+    assert ((phnum + extra) * 56 > 65536) is refused  # the premise
+    patched = more_program_headers(data, extra)
+    started = time.monotonic()
+    if refused:
+        with pytest.raises(ElfError, match="over the 64 KiB the kernel reads"):
+            read_elf(io.BytesIO(patched))
+    else:
+        assert read_elf(io.BytesIO(patched)) == _facts(original)
+    assert time.monotonic() - started < 2  # the table is never parsed past the cap
+    if platform.machine() == "x86_64":  # what the real kernel says
+        program = tmp_path / "hello-phdrs"
+        program.write_bytes(patched)
+        program.chmod(0o755)
+        assert _exec_error(program) == (errno.ENOEXEC if refused else None)
+
+
+def test_a_program_header_entry_size_other_than_the_struct_is_refused(
+        hello_bytes: bytes) -> None:
+    data = bytearray(hello_bytes)
+    struct.pack_into("<H", data, 54, 64)  # e_phentsize 64 instead of 56
+    with pytest.raises(ElfError, match="e_phentsize"):
+        read_elf(io.BytesIO(bytes(data)))
 
 
 def test_version_chain_running_off_the_table_is_a_problem(built: Callable[[str], Path]) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from checker.findings import Severity
 from tests.build.check import check, errors, findings
-from tests.build.runtimes import runtime
+from tests.build.elfpatch import more_program_headers
+from tests.build.runtimes import python_runtime, runtime
 from tests.build.zips import Dir, File, Symlink, make_zip
 
 BOOT = File("bootstrap", b"#!/bin/sh\n", mode=0o755)
@@ -64,6 +65,44 @@ def test_truncated_elf_library(tmp_path: Path, hello: bytes) -> None:
     artifact = make_zip(tmp_path / "fn.zip", [BOOT, File("lib/libx.so", hello[:40])])
     (finding,) = errors(check(artifact, runtime()), "native-format")
     assert finding.path == "lib/libx.so"
+
+
+def test_a_program_header_table_over_64_kib(tmp_path: Path, hello: bytes) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [
+        File("bootstrap", more_program_headers(hello, 1200), mode=0o755),
+        File("bin/ok", more_program_headers(hello, 100), mode=0o755)])
+    (finding,) = errors(check(artifact, runtime()), "native-format")
+    assert finding.path == "bootstrap"
+    assert "program headers" in finding.message and "Exec format error" in finding.message
+
+
+LD_SCRIPT = b"/* GNU ld script\n   Use the shared library. */\nINPUT ( libfoo.so.1 )\n"
+
+
+@pytest.mark.parametrize("name", [
+    "pkg/_speedups.cpython-311-x86_64-linux-gnu.so", "pkg/_speedups.abi3.so", "pkg/_native.so",
+    "addon.node", "build/Release/addon.node"])
+def test_an_extension_module_that_is_not_elf(tmp_path: Path, name: str) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [
+        File("app.py", b"import pkg\n"), File("pkg/__init__.py", b""), File(name, LD_SCRIPT)])
+    (finding,) = errors(check(artifact, python_runtime()), "native-format")
+    assert finding.path == name
+    assert "invalid ELF header" in finding.message and "GNU ld script" in (finding.hint or "")
+
+
+def test_an_empty_extension_module_is_too_short(tmp_path: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [File("mod.cpython-311-x86_64-linux-gnu.so", b"")])
+    (finding,) = errors(check(artifact, python_runtime()), "native-format")
+    assert "empty file" in finding.message and "file too short" in finding.message
+
+
+@pytest.mark.parametrize("name", [
+    "lib/libc.so",  # glibc's own development linker script: only the static linker reads it
+    "vendor/_native.so",  # no __init__.py beside it: not a module of a package
+])
+def test_a_linker_script_nothing_dlopens_is_fine(tmp_path: Path, name: str) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [File("app.py", b""), File(name, LD_SCRIPT)])
+    assert findings(check(artifact, python_runtime()), "native-format") == []
 
 
 def test_too_many_layers(tmp_path: Path) -> None:

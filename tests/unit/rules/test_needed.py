@@ -8,6 +8,7 @@ import pytest
 from checker.findings import Severity
 from tests.build.check import check, errors, findings
 from tests.build.compile import BuildCache
+from tests.build.elfpatch import needed_past_strtab
 from tests.build.runtimes import runtime
 from tests.build.zips import File, Symlink, make_zip
 
@@ -69,7 +70,7 @@ def test_no_libstdcxx_on_the_runtime(tmp_path: Path, modern_cxx: bytes) -> None:
     assert [f.subject for f in findings(result, "needed-libraries")] == ["libstdc++.so.6"]
 
 
-def _chain_libraries(build_cache: BuildCache, dtags: str) -> dict[str, bytes]:
+def _chain_libraries(build_cache: BuildCache, dtags: str) -> dict[str, Path]:
     """pkg/ext.so needs libA (found through ext's own path); libA needs libB, a sibling,
     and has no RPATH of its own — as auditwheel leaves grafted libraries."""
     sub = f"chain-{dtags}/pkg.libs"
@@ -103,3 +104,13 @@ def test_loader_chain_agrees_with_the_real_loader(tmp_path: Path, build_cache: B
     found = findings(check(artifact, runtime(glibc="2.36")), "needed-libraries")
     assert [(f.path, f.subject) for f in found] == ([] if loads else
                                                     [("pkg.libs/libA.so", "libB.so")])
+
+
+def test_a_needed_name_past_the_string_table_is_an_error(tmp_path: Path, hello: bytes) -> None:
+    broken, offset = needed_past_strtab(hello)
+    artifact = make_zip(tmp_path / "fn.zip", [File("bootstrap", broken, mode=0o755)])
+    (finding,) = errors(check(artifact, runtime(glibc="2.36")), "needed-libraries")
+    assert finding.path == "bootstrap" and f"{offset:#x}" in finding.message
+    assert "outside the string table" in finding.message
+    assert errors(check(make_zip(tmp_path / "ok.zip", [File("bootstrap", hello, mode=0o755)]),
+                        runtime(glibc="2.36")), "needed-libraries") == []
