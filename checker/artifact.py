@@ -100,6 +100,14 @@ def _require_zip(path: Path, label: str) -> None:
 def _open_zip(path: Path, label: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
+    except UnicodeDecodeError as exc:  # a name flagged UTF-8 (bit 11) that is not UTF-8
+        bad = bytes(exc.object[exc.start:exc.start + 1]).hex()
+        raise InputError(
+            f"{label} has a member name marked as UTF-8 that is not valid UTF-8 (byte 0x{bad} "
+            f"at position {exc.start} of the name)",
+            hint="rebuild the ZIP with a tool that writes UTF-8 names (Info-ZIP zip 3, "
+                 "Python's zipfile)",
+        ) from None
     except _CENTRAL_DIRECTORY_ERRORS as exc:
         raise InputError(
             f"{label} is a damaged ZIP file; its central directory cannot be read "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from checker.facts import Anomaly, AnomalyKind, ArtifactFacts, ArtifactRole, FileFacts
+from checker.facts import Anomaly, AnomalyKind, ArtifactFacts, ArtifactRole, FileFacts, MemberKind
 
 BLOCK = 64 * 1024  # unit of reading and caching; the first block of a file is its "head"
 
@@ -37,7 +37,12 @@ class Scan:
         self.anomalies.append(Anomaly(kind, path, message))
 
     def add(self, facts: FileFacts) -> None:
-        if facts.path in self.files:
+        before = self.files.get(facts.path)
+        if before is not None and (before.kind is MemberKind.DIR) != (facts.kind is MemberKind.DIR):
+            self.flag(AnomalyKind.CONFLICT, facts.path,
+                      f"{facts.path} is both a directory and a {_noun(before, facts)}: unzip "
+                      "cannot create both, and Lambda's extraction fails")
+        elif before is not None:
             self.flag(AnomalyKind.DUPLICATE, facts.path,
                       f"{facts.path} appears more than once; the last copy wins when unpacked")
         self.files[facts.path] = facts
@@ -65,12 +70,37 @@ class Scan:
         self.decompressed += part.decompressed
         self.stopped = self.stopped or part.stopped
 
+    def flag_parents_that_are_files(self) -> None:
+        """CONFLICT for a file or link that another member needs as its directory ("pkg" and
+        "pkg/x.py"): unpacking one of them fails."""
+        flagged: set[str] = set()
+        for path in sorted(self.files):
+            parent = path.rpartition("/")[0]
+            while parent:
+                above = self.files.get(parent)
+                if above is not None and above.kind is not MemberKind.DIR:
+                    if parent in flagged:
+                        break
+                    flagged.add(parent)
+                    self.flag(AnomalyKind.CONFLICT, parent,
+                              f"{parent} is a {_noun(above, above)} and also the directory of "
+                              f"{path}: unzip cannot create both, and Lambda's extraction fails")
+                    break
+                parent = parent.rpartition("/")[0]
+
     def result(
         self, name: str, role: ArtifactRole, container: str, archive_size: int | None
     ) -> ArtifactFacts:
+        self.flag_parents_that_are_files()
         return ArtifactFacts(
             name=name, role=role, container=container, archive_size=archive_size,
             unpacked_size=self.unpacked_size,
             files=tuple(self.files[key] for key in sorted(self.files)),
             anomalies=tuple(self.anomalies), texts=dict(self.texts),
         )
+
+
+def _noun(first: FileFacts, second: FileFacts) -> str:
+    """"file" or "symlink": whichever of the two is not the directory."""
+    other = second if first.kind is MemberKind.DIR else first
+    return "symlink" if other.kind is MemberKind.SYMLINK else "file"

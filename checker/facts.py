@@ -117,6 +117,8 @@ class AnomalyKind(enum.Enum):
     CORRUPT = "corrupt"  # a member that cannot be decompressed / CRC mismatch
     DUPLICATE = "duplicate"  # the same path twice
     UNREADABLE = "unreadable"  # a file in a directory artifact that cannot be read
+    SPECIAL = "special"  # a FIFO, socket or device in a directory artifact: no ZIP holds one
+    CONFLICT = "conflict"  # a path that is a file (or link) and also a directory
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """What is wrong with the archive itself: unsafe paths, escaping symlinks, encryption, bombs,
-damaged members. The scanner records these as facts; this rule judges them."""
+damaged members, a path that is both a file and a directory, names Linux cannot create. The scanner records these as facts; this rule judges them."""
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
 
-from checker.facts import AnomalyKind, ArtifactRole, MemberKind
+from checker.facts import AnomalyKind, ArtifactFacts, ArtifactRole, MemberKind
 from checker.findings import Finding, Severity
 from checker.rules.base import Located, RuleContext
 
@@ -17,6 +17,8 @@ _SEVERITY = {
     AnomalyKind.CORRUPT: Severity.ERROR,
     AnomalyKind.DUPLICATE: Severity.WARNING,
     AnomalyKind.UNREADABLE: Severity.ERROR,
+    AnomalyKind.SPECIAL: Severity.ERROR,
+    AnomalyKind.CONFLICT: Severity.ERROR,
 }
 _HINTS = {
     AnomalyKind.UNSAFE_PATH: "rebuild the ZIP from inside the build folder (cd build && zip -r ..)",
@@ -25,7 +27,13 @@ _HINTS = {
     AnomalyKind.CORRUPT: "the ZIP is damaged: rebuild or re-download it",
     AnomalyKind.DUPLICATE: "the later entry wins on unzip; remove the duplicate",
     AnomalyKind.UNREADABLE: "fix the file's permissions in the build folder",
+    AnomalyKind.SPECIAL: "remove it from the build folder, or create it at run time (in /tmp)",
+    AnomalyKind.CONFLICT: "keep one of the two: rebuild the ZIP from a clean build folder",
 }
+# Linux's limits for what unzip creates: NAME_MAX bytes per path component, PATH_MAX bytes for
+# the whole absolute path with its terminating NUL (open() fails with ENAMETOOLONG past them).
+NAME_MAX = 255
+PATH_MAX = 4096
 
 
 class ArchiveRule:
@@ -43,11 +51,33 @@ class ArchiveRule:
                     path=prefix + anomaly.path, message=anomaly.message,
                     hint=_HINTS[anomaly.kind], subject=anomaly.kind.value,
                 )
+            if artifact.role is not ArtifactRole.IMAGE:
+                yield from self._long_names(artifact, prefix)
         for loc in ctx.files():
             if loc.file.kind is MemberKind.SYMLINK:
                 finding = self._symlink(ctx, loc)
                 if finding is not None:
                     yield finding
+
+    def _long_names(self, artifact: ArtifactFacts, prefix: str) -> Iterator[Finding]:
+        """Members whose name Lambda's extraction cannot create under its mount point."""
+        for file in artifact.files:
+            absolute = f"{artifact.mount}/{file.path}".encode("utf-8", "surrogateescape")
+            longest = max(file.path.encode("utf-8", "surrogateescape").split(b"/"), key=len)
+            if len(longest) > NAME_MAX:
+                message = (f"a path component of {len(longest)} bytes, over NAME_MAX "
+                           f"({NAME_MAX}): unzip cannot create it (File name too long)")
+            elif len(absolute) >= PATH_MAX:
+                message = (f"{len(absolute)} bytes as {artifact.mount}/..., over PATH_MAX "
+                           f"({PATH_MAX} with its NUL): unzip cannot create it "
+                           "(File name too long)")
+            else:
+                continue
+            yield Finding(
+                rule=self.id, severity=Severity.ERROR, path=prefix + file.path,
+                message=message, hint="shorten the file or directory names",
+                subject="name-too-long",
+            )
 
     def _symlink(self, ctx: RuleContext, loc: Located) -> Finding | None:
         target = loc.file.link_target or ""

@@ -175,6 +175,44 @@ def test_duplicate_paths(tmp_path: Path) -> None:
     assert [(f.path, f.mode, f.size) for f in facts.files] == [("handler.py", 0o600, 2)]
 
 
+@pytest.mark.parametrize("entries", [
+    [File("pkg", b"x"), File("pkg/__init__.py", b"")],
+    [File("pkg/__init__.py", b""), File("pkg", b"x")],
+    [File("a/pkg", b"x"), File("a/pkg/sub/mod.py", b""), File("a/pkg/other.py", b"")],
+    [Dir("pkg"), File("pkg", b"x")],
+    [Symlink("pkg", "elsewhere"), File("pkg/mod.py", b"")],
+], ids=["file-then-dir", "dir-then-file", "deep", "dir-entry", "symlink"])
+def test_a_path_that_is_a_file_and_a_directory(tmp_path: Path, entries: list[Entry]) -> None:
+    archive = make_zip(tmp_path / "f.zip", entries)
+    facts = scan_artifact(archive, FUNCTION)
+    conflicts = [(kind, path) for kind, path in kinds(facts) if kind is AnomalyKind.CONFLICT]
+    assert len(conflicts) == 1 and conflicts[0][1] in ("pkg", "a/pkg")
+    if shutil.which("unzip") is not None:  # what the real tool makes of it
+        unzipped = subprocess.run(["unzip", "-o", "-q", str(archive), "-d",
+                                   str(tmp_path / "out")], capture_output=True, check=False)
+        assert unzipped.returncode != 0
+
+
+def test_a_name_marked_utf8_that_is_not_is_a_one_line_input_error(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "f.zip", [File("bootstrap", b"#!/bin/sh\n"), File("x", b"")])
+    data = bytearray(archive.read_bytes())
+    for signature, flags_at, length_at, name_at in ((b"PK\x03\x04", 6, 26, 30),
+                                                     (b"PK\x01\x02", 8, 28, 46)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            if struct.unpack_from("<H", data, start + length_at)[0] == 1 \
+                    and data[start + name_at] == ord("x"):
+                data[start + name_at] = 0xFF  # the name becomes b"\xff"
+                flags = struct.unpack_from("<H", data, start + flags_at)[0]
+                struct.pack_into("<H", data, start + flags_at, flags | 0x800)  # "UTF-8"
+            start += 4
+    archive.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="not valid UTF-8") as caught:
+        scan_artifact(archive, FUNCTION)
+    assert "truncated" not in caught.value.message + (caught.value.hint or "")
+    assert "\n" not in caught.value.message
+
+
 def test_duplicate_too_big_for_texts_drops_the_earlier_text(tmp_path: Path) -> None:
     facts = scan_zip(tmp_path, File("handler.py", b"1"), File("handler.py", b"#" * 100),
                      want_text=lambda _path: True, limits=ScanLimits(max_text_bytes=64))
@@ -461,12 +499,13 @@ def test_directory_symlinks_are_not_followed(tmp_path: Path) -> None:
     assert kinds(facts) == [(AnomalyKind.SYMLINK_ESCAPE, "out")]
 
 
-def test_fifo_in_a_directory_is_unreadable(tmp_path: Path) -> None:
+def test_fifo_in_a_directory_is_named_as_a_fifo(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "tree", [File("ok.txt", b"x")])
     os.mkfifo(tree / "pipe")
     facts = scan_artifact(tree, FUNCTION)
     assert [f.path for f in facts.files] == ["ok.txt"]
-    assert kinds(facts) == [(AnomalyKind.UNREADABLE, "pipe")]
+    assert kinds(facts) == [(AnomalyKind.SPECIAL, "pipe")]
+    assert "FIFO" in facts.anomalies[0].message and "permission" not in facts.anomalies[0].message
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")

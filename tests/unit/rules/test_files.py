@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import secrets
+import shutil
 import struct
 from pathlib import Path
 
@@ -103,6 +106,52 @@ def test_an_empty_extension_module_is_too_short(tmp_path: Path) -> None:
 def test_a_linker_script_nothing_dlopens_is_fine(tmp_path: Path, name: str) -> None:
     artifact = make_zip(tmp_path / "fn.zip", [File("app.py", b""), File(name, LD_SCRIPT)])
     assert findings(check(artifact, python_runtime()), "native-format") == []
+
+
+def test_a_file_that_is_also_a_directory_is_an_error(tmp_path: Path) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [BOOT, File("pkg", b"x"), File("pkg/mod.py", b"")])
+    (finding,) = errors(check(artifact, runtime()), "archive")
+    assert finding.path == "pkg" and finding.subject == "conflict"
+
+
+def _kernel_refuses(root: Path, name: str) -> bool:
+    """Whether this machine's kernel refuses to create `name` under `root` (ENAMETOOLONG)."""
+    try:
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"")
+    except OSError as error:
+        return error.errno == errno.ENAMETOOLONG
+    return False
+
+
+@pytest.mark.parametrize(("name", "too_long"), [
+    ("x" * 255, False), ("x" * 256, True), ("d/" + "é" * 128, True),  # 256 bytes in UTF-8
+    ("/".join(["d" * 200] * 20), False),  # 4019 bytes under /var/task: fits
+    ("/".join(["d" * 200] * 21), True),  # 4220 bytes: over PATH_MAX
+])
+def test_names_over_name_max_or_path_max_are_errors(tmp_path: Path, name: str,
+                                                    too_long: bool) -> None:
+    artifact = make_zip(tmp_path / "fn.zip", [BOOT, File(name, b"")])
+    found = errors(check(artifact, runtime()), "archive")
+    assert [f.subject for f in found] == (["name-too-long"] if too_long else [])
+    # The kernel agrees, under a root exactly as long as /var/task: /tmp/ and 4 hex digits.
+    root = _root_like_var_task()
+    try:
+        assert _kernel_refuses(root, name) is too_long
+    finally:
+        shutil.rmtree(root)
+
+
+def _root_like_var_task() -> Path:
+    while True:
+        root = Path("/tmp") / secrets.token_hex(2)
+        assert len(str(root)) == len("/var/task")
+        try:
+            root.mkdir()
+        except FileExistsError:
+            continue
+        return root
 
 
 def test_too_many_layers(tmp_path: Path) -> None:
