@@ -41,8 +41,8 @@ runtimes_app = typer.Typer(help="The runtime catalog: list, show, probe.")
 app.add_typer(runtimes_app, name="runtimes")
 
 # Options shared by check and run (Typer reads them from the signatures).
-Artifacts = Annotated[list[Path], typer.Argument(
-    metavar="ARTIFACT", hidden=True, show_default=False)]  # described by ARTIFACTS_HELP
+Artifacts = Annotated[list[Path], typer.Argument(  # readable=False: the reader says why, in one line
+    metavar="ARTIFACT", hidden=True, show_default=False, readable=False)]  # see ARTIFACTS_HELP
 # Typer shows an argument's type (`<list[Path]>`) whatever its metavar: say it in words instead.
 ARTIFACTS_HELP = ("ARTIFACT: a deployment ZIP, an unpacked folder or a container image "
                   "(docker-daemon:NAME:TAG, docker-archive:PATH, oci-archive:PATH), several "
@@ -52,7 +52,7 @@ Runtimes = Annotated[list[str], typer.Option("--runtime", "-r", metavar="NAME", 
 Arches = Annotated[list[str], typer.Option("--arch", metavar="ARCH",
                                            help="x86_64 (default) or arm64.")]
 Handler = Annotated[str | None, typer.Option(help="The function's handler, e.g. app.handler.")]
-Layers = Annotated[list[Path], typer.Option("--layer", metavar="ZIP",
+Layers = Annotated[list[Path], typer.Option("--layer", metavar="ZIP", readable=False,
                                              help="Layer ZIP or folder, in order.")]
 Junit = Annotated[Path | None, typer.Option(metavar="FILE", help="Write a JUnit XML report here.")]
 Fmt = Annotated[OutputFormat, typer.Option("--format", help="Output on stdout.")]

@@ -7,6 +7,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -532,3 +533,29 @@ def test_a_fifo_is_not_an_artifact(tmp_path: Path) -> None:
 def test_empty_zip_has_no_files(tmp_path: Path) -> None:
     facts = scan_artifact(make_zip(tmp_path / "f.zip", []), FUNCTION)
     assert (facts.files, facts.anomalies, facts.unpacked_size) == ((), (), 0)
+
+
+SETPRIV = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+           "--bounding-set=-dac_override,-dac_read_search"]
+
+
+@pytest.mark.parametrize("kind", ["dir", "zip"])
+def test_an_unreadable_artifact_is_a_one_line_error_with_exit_2(tmp_path: Path,
+                                                                kind: str) -> None:
+    # As root, permissions are not checked: drop the capabilities that bypass them.
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv to drop root's permission bypass")
+    if kind == "dir":
+        artifact = make_tree(tmp_path / "tree", [File("bootstrap", b"#!/bin/sh\n", mode=0o755)])
+    else:
+        artifact = make_zip(tmp_path / "fn.zip", [File("bootstrap", b"#!/bin/sh\n")])
+    artifact.chmod(0)
+    try:
+        command = [*(SETPRIV if os.geteuid() == 0 else []), sys.executable, "-m", "checker",
+                   "check", str(artifact), "--runtime", "provided.al2023"]
+        ran = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        artifact.chmod(0o755)
+    assert ran.returncode == 2, ran.stderr
+    assert ran.stderr.count("\n") == 1 and "Permission denied" in ran.stderr
+    assert "Traceback" not in ran.stderr
