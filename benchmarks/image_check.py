@@ -5,8 +5,8 @@ pandas and pyarrow manylinux wheels for CPython 3.9 unpacked into /var/task (one
 per package, as a Dockerfile would add them), saves it with `docker save`, then times:
 
   floor   for each layer: tar -xOf ARCHIVE LAYER | tar -xO > /dev/null
-  read    checker.image.read_image on docker-archive:ARCHIVE, with the static check's own
-          want_text / want_elf (checker.image_runtime) when present
+  read    checker.image.reader.read_image on docker-archive:ARCHIVE, with the static check's own
+          want_text / want_elf (checker.catalog.from_image) when present
 
 in turn, several rounds, and reports wall time and peak RSS (from wait4's rusage: the largest
 of the process and its children; read_image splits the layers across one process per core).
@@ -37,10 +37,10 @@ PIP_PLATFORM = ("--platform", "manylinux2014_x86_64", "--platform", "manylinux_2
                 "--only-binary=:all:", "--implementation", "cp")
 READ = """
 import sys
-from checker.image import read_image
+from checker.image.reader import read_image
 from checker.options import ImageRef
 try:
-    from checker import image_runtime
+    from checker.catalog import from_image as image_runtime
     wants = {"want_text": image_runtime.want_text, "want_elf": image_runtime.want_elf}
 except ImportError:
     wants = {}

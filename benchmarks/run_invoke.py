@@ -92,7 +92,7 @@ def static_only(arch: str, archive: Path) -> float:
 def in_process(arch: str, archive: Path) -> float:
     """Wall seconds of checker.runner.execute() for one event, imports already done."""
     sys.path.insert(0, str(ROOT))
-    from checker.catalog import load_catalog
+    from checker.catalog.load import load_catalog
     from checker.options import Event, ExecOptions, NetworkMode, PullPolicy, Target
     from checker.runner import execute
 

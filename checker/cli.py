@@ -18,7 +18,7 @@ import click
 import typer
 
 from checker import __version__
-from checker.catalog import load_catalog
+from checker.catalog.load import load_catalog
 from checker.config import fail_on, image_functions, load_events, parse_env, runtime_by_name
 from checker.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, LambdacheckError, UsageError
 from checker.options import (
@@ -201,7 +201,7 @@ def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  
 @app.command()
 def inspect(file: Annotated[Path, typer.Argument(help="An ELF file, or a ZIP/folder.")]) -> None:
     """Print the ELF facts of a file (or of each ELF in a ZIP or folder)."""
-    from checker.inspect import inspect_path
+    from checker.inspection import inspect_path
 
     inspect_path(file, sys.stdout)
 
@@ -241,7 +241,7 @@ def runtimes_probe(image: str, name: Annotated[str, typer.Option(help="Runtime n
                        help="Write the runtime file here (default stdout).")]
                    = None) -> None:
     """Read an image's libraries through the engine and write a runtime file."""
-    from checker.probe import probe_to_toml
+    from checker.runner.probe import probe_to_toml
 
     text = probe_to_toml(image, name=name, arch=arch)
     if output is None:

@@ -13,11 +13,11 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from checker.catalog.model import Catalog, Limit, Runtime
 from checker.errors import CatalogError, InputError, UsageError
 from checker.findings import Severity
 from checker.inputs import MIB, decode_input, read_input_capped, read_input_text
 from checker.options import Event
-from checker.runtime import Catalog, Limit, Runtime
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 PAYLOAD_LIMIT = "invoke_payload_bytes"  # the catalog's name of Lambda's payload limit

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checker.catalog.model import Limit, Runtime
 from checker.findings import Severity, TargetId
-from checker.runtime import Limit, Runtime
 
 
 class OutputFormat(enum.Enum):

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.catalog import load_catalog
+from checker.catalog.from_image import placeholder_runtime
+from checker.catalog.load import load_catalog
+from checker.catalog.model import ARCHES, Catalog
 from checker.config import load_events, runtime_by_name
 from checker.errors import InputError, LambdacheckError, UsageError
-from checker.image_runtime import placeholder_runtime
 from checker.options import Event, ImageRef, Target, Unresolved
 from checker.plan import parse_shard, shard
 from checker.project_config import (
@@ -29,7 +30,6 @@ from checker.project_config import (
     merge,
     resolve_functions,
 )
-from checker.runtime import ARCHES, Catalog
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checker import image_runtime
-from checker.artifact import scan_artifact
+from checker.artifact.reader import scan_artifact
+from checker.catalog import from_image
+from checker.catalog.model import Limit
 from checker.errors import UsageError
 from checker.facts import ArtifactFacts, ArtifactRole
 from checker.findings import CheckResult, TargetResult
@@ -18,10 +19,9 @@ from checker.options import ExecOptions, ImageRef, Target
 from checker.rules import ALL_RULES, NotApplicable, Rule, RuleContext
 from checker.rules.handler import handler_texts
 from checker.rules.view import FileView
-from checker.runtime import Limit
 
 if TYPE_CHECKING:
-    from checker.image import ImageFacts
+    from checker.image.reader import ImageFacts
 
 ScanKey = tuple[Path | ImageRef, ArtifactRole]
 
@@ -77,10 +77,10 @@ def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int,
           arch: str | None = None) -> ArtifactFacts | ImageFacts:
     path, role = key
     if isinstance(path, ImageRef):
-        from checker.image import read_image  # loaded only when an image is checked
+        from checker.image.reader import read_image  # loaded only when an image is checked
 
-        return read_image(path, want_text=image_runtime.want_text,
-                          want_elf=image_runtime.want_elf, arch=arch, workers=workers)
+        return read_image(path, want_text=from_image.want_text,
+                          want_elf=from_image.want_elf, arch=arch, workers=workers)
     return scan_artifact(path, role, want_text=want_text, name=str(path), workers=workers)
 
 
@@ -88,7 +88,7 @@ def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts | ImageFacts
                  settings: ExecOptions, limits: Mapping[str, Limit]) -> TargetResult:
     scanned = scans[(target.artifact, ArtifactRole.FUNCTION)]
     image = None if isinstance(scanned, ArtifactFacts) else scanned
-    runtime = image_runtime.image_runtime(image, target.arch) if image else target.runtime
+    runtime = from_image.image_runtime(image, target.arch) if image else target.runtime
     platform = runtime.platform(target.arch)
     if platform is None:
         raise UsageError(f"{runtime.name} has no {target.arch} variant",
@@ -97,10 +97,10 @@ def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts | ImageFacts
     layers = tuple(_artifact(scans[(layer, ArtifactRole.LAYER)]) for layer in target.layers)
     ctx = RuleContext(
         target=target.id, runtime=runtime, platform=platform, arch=target.arch,
-        handler=target.handler or (image_runtime.image_handler(image) if image else None),
+        handler=target.handler or (from_image.image_handler(image) if image else None),
         function=function, layers=layers, today=today,
         view=FileView(function, layers), settings=settings, limits=limits, image=image,
-        scope=image_runtime.function_scope(image) if image else (),
+        scope=from_image.function_scope(image) if image else (),
     )
     notes = (f"the image is its own runtime: {runtime.os_name}, glibc {platform.glibc}",) \
         if image else ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TextIO
 
-from checker.runtime import Catalog, Runtime
+from checker.catalog.model import Catalog, Runtime
 
 
 def render_runtime_table(catalog: Catalog, out: TextIO, today: date) -> None:

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
+from checker.catalog.model import Limit, Platform, Runtime
 from checker.facts import ArtifactFacts, ArtifactRole, ElfFacts, FileFacts
 from checker.findings import Finding, TargetId
 from checker.options import ExecOptions
-from checker.runtime import Limit, Platform, Runtime
 
 if TYPE_CHECKING:
-    from checker.image import ImageFacts
+    from checker.image.reader import ImageFacts
     from checker.rules.loader import LoaderModel
     from checker.rules.view import FileView
 

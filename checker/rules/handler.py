@@ -7,10 +7,10 @@ import ast
 import warnings
 from collections.abc import Iterator
 
+from checker.catalog.model import HandlerStyle
 from checker.findings import Finding, Severity
 from checker.rules.base import Located, NotApplicable, RuleContext
 from checker.rules.executable import executable_findings
-from checker.runtime import HandlerStyle
 
 BOOTSTRAPS = ("/var/task/bootstrap", "/opt/bootstrap")
 NODE_SUFFIXES = (".js", ".mjs", ".cjs")

@@ -8,13 +8,13 @@ import posixpath
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from checker.catalog.from_image import AWS_ENTRYPOINT, command
 from checker.findings import Finding, Severity
-from checker.image_runtime import AWS_ENTRYPOINT, command
 from checker.rules.base import Located, NotApplicable, RuleContext
 from checker.rules.executable import executable_findings
 
 if TYPE_CHECKING:
-    from checker.image import ImageFacts
+    from checker.image.reader import ImageFacts
 
 IMAGE_BYTES = 10_737_418_240
 _RUNTIME_DIR_MARKERS = (b"/var/runtime/bootstrap", b"LAMBDA_RUNTIME_DIR")

@@ -12,10 +12,10 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
+from checker.catalog.model import AbsentLibrary, Platform, SystemLibrary
 from checker.facts import ElfFacts
 from checker.rules.base import Located
 from checker.rules.view import FileView
-from checker.runtime import AbsentLibrary, Platform, SystemLibrary
 
 DEFAULT_DIRS = ("/lib64", "/usr/lib64")
 

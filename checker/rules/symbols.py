@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from packaging.version import InvalidVersion, Version
 
 from checker.arches import gnu_machine
+from checker.catalog.model import Confidence
 from checker.facts import VersionNeed
 from checker.findings import Finding, Severity
 from checker.rules.base import Located, RuleContext
 from checker.rules.loader import Resolution
-from checker.runtime import Confidence
 
 
 @dataclass(frozen=True)

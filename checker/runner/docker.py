@@ -100,7 +100,7 @@ class Engine:
 
     def save_image(self, image: str) -> Iterator[bytes] | None:
         """The `docker save` tar stream of a local image (1 MiB chunks), None when the engine
-        does not have it. Errors while streaming raise ContainerError. (Used by checker.image.)"""
+        does not have it. Errors while streaming raise ContainerError. (Used by checker.image.reader.)"""
         if self.inspect_image(image) is None:
             return None
         try:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
+from checker.catalog.model import HandlerStyle
 from checker.errors import EngineUnavailable, ExecutionUnavailable, ImageUnavailable
 from checker.findings import TargetId
 from checker.options import ExecOptions, ImageRef, NetworkMode, PullPolicy, Target
@@ -27,7 +28,6 @@ from checker.runner.result import ExecutionResult
 from checker.runner.session import Session, remove_leftovers
 from checker.runner.signals import deferred_interrupts, termination_interrupts
 from checker.runner.spec import engine_platform
-from checker.runtime import HandlerStyle
 
 AL2_IMAGE_NOTE = (
     "the Amazon Linux 2 emulator images carry libraries the AL2 ZIP runtime lacks "

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from checker.catalog.model import Platform
 from checker.findings import Execution, Invocation
 from checker.options import Event, ExecOptions, NetworkMode, Target
 from checker.runner import rie
@@ -40,7 +41,6 @@ from checker.runner.spec import (
     timeout_seconds,
 )
 from checker.runner.unpack import make_root, unpack
-from checker.runtime import Platform
 
 READY_WITHIN_S = 15.0
 INIT_ALLOWANCE_S = 10.0  # Lambda allows init 10 s before the first invoke's own timeout

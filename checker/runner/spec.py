@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from checker.catalog.model import HandlerStyle, Platform
 from checker.options import ExecOptions, ImageRef, NetworkMode, Target
-from checker.runtime import HandlerStyle, Platform
 
 RIE_BINARY = "/usr/local/bin/aws-lambda-rie"
 RUNTIME_BOOTSTRAP = "/var/runtime/bootstrap"

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from checker.catalog.model import Runtime
 from checker.findings import Finding, Severity, TargetResult
 from checker.options import Target
-from checker.runtime import Runtime
 from checker.static import check_targets
 
 TODAY = date(2026, 11, 24)

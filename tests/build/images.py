@@ -3,7 +3,7 @@ built with the engine (`docker build`, `docker save`).
 
 Layers are written with tarfile's `addfile`, so names reach the tar exactly as given ("../x",
 "/abs"). Digests (diff_ids, OCI descriptors) are computed here from the bytes written, the way
-`docker save` and skopeo compute them, independently of checker.image.
+`docker save` and skopeo compute them, independently of checker.image.reader.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
 
-from checker.runtime import (
+from checker.catalog.model import (
     AbsentLibrary,
     Confidence,
     HandlerStyle,

@@ -23,8 +23,8 @@ import docker
 import docker.errors
 import pytest
 
-from checker.catalog import load_catalog
-from checker.runtime import Catalog, HandlerStyle, Runtime
+from checker.catalog.load import load_catalog
+from checker.catalog.model import Catalog, HandlerStyle, Runtime
 
 REQUIRE_DOCKER_ENV = "LAMBDACHECK_REQUIRE_DOCKER"
 REQUIRE_QEMU_ENV = "LAMBDACHECK_REQUIRE_QEMU"

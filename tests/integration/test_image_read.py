@@ -1,4 +1,4 @@
-"""checker.image on real images built FROM the stand-ins with `docker build`, read three ways:
+"""checker.image.reader on real images built FROM the stand-ins with `docker build`, read three ways:
 `docker save` archives with no engine, OCI archives made from them, and the engine itself.
 
 The engine is the oracle: `docker export` of a created (never started) container is the merged
@@ -19,7 +19,7 @@ import pytest
 
 from checker.errors import InputError
 from checker.facts import FileFacts, MemberKind
-from checker.image import ImageFacts, read_image
+from checker.image.reader import ImageFacts, read_image
 from checker.options import ImageRef
 from tests.build.images import EngineImages, docker_to_oci, edit_config
 

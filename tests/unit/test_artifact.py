@@ -1,4 +1,4 @@
-"""checker.artifact against real ZIP files and directory trees."""
+"""checker.artifact.reader against real ZIP files and directory trees."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.artifact import ScanLimits, scan_artifact
+from checker.artifact.reader import ScanLimits, scan_artifact
 from checker.errors import InputError
 from checker.facts import (
     AnomalyKind,

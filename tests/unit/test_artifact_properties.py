@@ -1,4 +1,4 @@
-"""Properties of checker.artifact over generated ZIPs, damaged ZIPs and seek patterns."""
+"""Properties of checker.artifact.reader over generated ZIPs, damaged ZIPs and seek patterns."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.artifact import ScanLimits, scan_artifact
-from checker.artifact_scan import BLOCK
-from checker.artifact_scan import Scan as _Scan
+from checker.artifact.members import PREFIX_CACHE
+from checker.artifact.members import CachedMemberReader as _CachedMemberReader
+from checker.artifact.members import MemberStream as _MemberStream
+from checker.artifact.reader import ScanLimits, scan_artifact
+from checker.artifact.scan import BLOCK
+from checker.artifact.scan import Scan as _Scan
 from checker.errors import InputError
 from checker.facts import ArtifactRole, MemberKind
-from checker.zipstream import PREFIX_CACHE
-from checker.zipstream import CachedMemberReader as _CachedMemberReader
-from checker.zipstream import MemberStream as _MemberStream
 from tests.build.zips import Dir, Entry, File, Symlink, make_zip
 
 TRUE = Path("/bin/true")

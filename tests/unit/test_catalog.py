@@ -20,9 +20,9 @@ import packaging
 import pytest
 
 import checker
-from checker.catalog import catalog_dir, load_catalog
+from checker.catalog.load import catalog_dir, load_catalog
+from checker.catalog.model import Catalog, Confidence, HandlerStyle, Platform
 from checker.errors import CatalogError
-from checker.runtime import Catalog, Confidence, HandlerStyle, Platform
 
 REPO = Path(__file__).resolve().parents[2]
 BOTH = ("x86_64", "arm64")
@@ -540,7 +540,7 @@ def test_the_installed_wheel_carries_the_catalog(tmp_path: Path) -> None:
     deps = tmp_path / "deps"
     deps.mkdir()
     (deps / "packaging").symlink_to(Path(packaging.__file__).parent)
-    snippet = ("from checker.catalog import catalog_dir, load_catalog; "
+    snippet = ("from checker.catalog.load import catalog_dir, load_catalog; "
                "c = load_catalog(); print(catalog_dir()); print(len(c.runtimes)); "
                "print(c.get('python3.12').platform('arm64').glibc)")
     out = run([str(python), "-I", "-c", f"import sys; sys.path.append({str(deps)!r}); "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.catalog import load_catalog
+from checker.catalog.load import load_catalog
 from checker.config import load_events, parse_env, payload_limit, valid_env_name
 from checker.errors import CatalogError, ConfigError, InputError, UsageError
 from checker.options import Event

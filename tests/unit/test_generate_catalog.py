@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.catalog import load_catalog
-from checker.runtime import Catalog, Confidence
+from checker.catalog.load import load_catalog
+from checker.catalog.model import Catalog, Confidence
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,4 +1,4 @@
-"""checker.image on real archives built in Python: docker-archives, OCI layouts, damaged ones."""
+"""checker.image.reader on real archives built in Python: docker-archives, OCI layouts, damaged ones."""
 
 from __future__ import annotations
 
@@ -21,14 +21,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.artifact import ScanLimits
+from checker.artifact.reader import ScanLimits
 from checker.elf import read_elf
 from checker.errors import InputError
 from checker.facts import AnomalyKind, ArtifactRole, FileFacts, FileFormat, MemberKind
-from checker.image import ImageFacts, every_path, read_image
-from checker.image_layer import Budget, Wants, read_layer
-from checker.image_stream import CHUNK, Digesting, ForwardReader, decompressing
-from checker.image_tar import TarFormatError, entries
+from checker.image.layer import Budget, Wants, read_layer
+from checker.image.reader import ImageFacts, every_path, read_image
+from checker.image.stream import CHUNK, Digesting, ForwardReader, decompressing
+from checker.image.tar import TarFormatError, entries
 from checker.options import ImageRef
 from tests.build.compile import BuildCache
 from tests.build.images import (
@@ -226,7 +226,7 @@ def test_memory_stays_bounded_whatever_the_layer_size(tmp_path: Path) -> None:
     with packed.open("wb") as out:
         subprocess.run(["gzip", "-1", "-c", str(archive)], stdout=out, check=True)
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking pytest process.
-    code = ("import re, sys\nfrom pathlib import Path\nfrom checker.image import read_image\n"
+    code = ("import re, sys\nfrom pathlib import Path\nfrom checker.image.reader import read_image\n"
             "from checker.options import ImageRef\n"
             "facts = read_image(ImageRef.parse(sys.argv[1]))\n"
             "status = Path('/proc/self/status').read_text()\n"
@@ -383,7 +383,7 @@ def test_zstd_layers_without_a_zstd_library_are_an_input_error(tmp_path: Path) -
     pytest.importorskip("zstandard")
     archive = oci_archive(tmp_path / "oci.tar", [OciImage([BASE], compression="zstd")])
     code = ("import sys; sys.modules['zstandard'] = None; sys.modules['compression.zstd'] = None\n"
-            "from checker.image import read_image\nfrom checker.options import ImageRef\n"
+            "from checker.image.reader import read_image\nfrom checker.options import ImageRef\n"
             "from checker.errors import InputError\n"
             f"try:\n    read_image(ImageRef.parse('oci-archive:{archive}'))\n"
             "except InputError as e:\n    print(e.message)\n")
@@ -568,7 +568,7 @@ def test_the_entry_walk_rejects_a_bad_checksum() -> None:
 
 
 def test_no_engine_for_a_docker_daemon_image_is_an_input_error(tmp_path: Path) -> None:
-    code = ("from checker.image import read_image\nfrom checker.options import ImageRef\n"
+    code = ("from checker.image.reader import read_image\nfrom checker.options import ImageRef\n"
             "from checker.errors import InputError\n"
             "try:\n    read_image(ImageRef.parse('docker-daemon:some/image:tag'))\n"
             "except InputError as e:\n    print(e.message)\n")

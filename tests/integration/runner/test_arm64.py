@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from checker.catalog import load_catalog
+from checker.catalog.load import load_catalog
+from checker.catalog.model import Runtime
 from checker.options import Event, ExecOptions, ImageRef, NetworkMode, PullPolicy, Target
-from checker.probe import probe_image, runtime_toml
 from checker.runner import ExecutionResult, execute
-from checker.runtime import Runtime
+from checker.runner.probe import probe_image, runtime_toml
 from tests.build.compile import BuildCache, require_tools
 from tests.build.zips import File, make_zip
 from tests.integration.conftest import ARM64_STANDIN, STANDINS, image_runtime

@@ -17,11 +17,11 @@ import docker
 import docker.errors
 import pytest
 
+from checker.catalog.model import Runtime
 from checker.errors import ExecutionUnavailable
 from checker.findings import Invocation
 from checker.options import Event, ExecOptions, ImageRef, NetworkMode, PullPolicy, Target
 from checker.runner import ExecutionResult, execute
-from checker.runtime import Runtime
 from tests.build.compile import BuildCache
 from tests.integration.conftest import STANDIN_IMAGES, STANDINS, image_runtime
 from tests.integration.runner.oci_layout import docker_save_to_oci

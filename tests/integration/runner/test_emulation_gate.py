@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.catalog import load_catalog
+from checker.catalog.load import load_catalog
 from checker.errors import ExecutionUnavailable
 from checker.options import ExecOptions, NetworkMode, PullPolicy, Target
 from checker.runner import emulation, execute

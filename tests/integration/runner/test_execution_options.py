@@ -14,10 +14,10 @@ from pathlib import Path
 import docker
 import pytest
 
+from checker.catalog.model import Runtime
 from checker.errors import ExecutionUnavailable
 from checker.options import Event, ExecOptions, NetworkMode, PullPolicy, Target
 from checker.runner import clean_leftovers, execute
-from checker.runtime import Runtime
 from tests.build.zips import File, make_zip
 from tests.integration.conftest import STANDIN_IMAGES, STANDINS
 

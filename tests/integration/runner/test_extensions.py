@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from checker.catalog.model import Runtime
 from checker.findings import Invocation
 from checker.options import Event, ExecOptions, ImageRef, NetworkMode, PullPolicy, Target
 from checker.runner import ExecutionResult, execute
-from checker.runtime import Runtime
 from tests.build.compile import BuildCache, require_tools
 from tests.build.zips import File, make_zip
 from tests.integration.conftest import (

@@ -28,7 +28,7 @@ CLI_ENTRY = RESTORE_SIGINT + "import sys; from checker.cli import main; main(sys
 API_ENTRY = RESTORE_SIGINT + """
 import sys
 from pathlib import Path
-from checker.catalog import load_catalog
+from checker.catalog.load import load_catalog
 from checker.options import Event, ExecOptions, NetworkMode, PullPolicy, Target
 from checker.runner import execute
 runtime = load_catalog([Path(sys.argv[2])]).get("standin-provided")

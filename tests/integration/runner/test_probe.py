@@ -10,8 +10,8 @@ from typing import Any
 import docker
 import pytest
 
-from checker.catalog import load_catalog
-from checker.probe import probe_image, runtime_toml
+from checker.catalog.load import load_catalog
+from checker.runner.probe import probe_image, runtime_toml
 from tests.integration.conftest import STANDIN_IMAGES, STANDINS
 
 if sys.version_info >= (3, 11):

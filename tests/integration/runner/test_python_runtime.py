@@ -9,10 +9,10 @@ import sysconfig
 
 import pytest
 
+from checker.catalog.model import Runtime
 from checker.findings import Invocation
 from checker.options import Event, ExecOptions, NetworkMode, PullPolicy, Target
 from checker.runner import ExecutionResult, execute
-from checker.runtime import Runtime
 from tests.build.compile import BuildCache
 from tests.build.zips import File, make_zip
 from tests.integration.conftest import STANDINS

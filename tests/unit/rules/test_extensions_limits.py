@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.catalog import load_catalog
+from checker.catalog.load import load_catalog
 from checker.config import load_events
 from checker.options import Event, ExecOptions, Target
 from checker.static import check_targets

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.runtime import HandlerStyle
+from checker.catalog.model import HandlerStyle
 from tests.build.check import check, errors, findings
 from tests.build.runtimes import python_runtime, runtime
 from tests.build.zips import File, make_zip

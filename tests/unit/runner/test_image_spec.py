@@ -9,11 +9,11 @@ from types import MappingProxyType
 
 import pytest
 
+from checker.catalog.model import HandlerStyle, Platform, Runtime
 from checker.options import ExecOptions, ImageRef, NetworkMode, Target
 from checker.runner.images import image_config
 from checker.runner.rie_binary import find_rie
 from checker.runner.spec import ImageStart, Ports, build_image_spec, image_command
-from checker.runtime import HandlerStyle, Platform, Runtime
 
 PLATFORM = Platform(arch="arm64", glibc="2.31", glibc_sources=(), libraries=MappingProxyType({}),
                     absent=MappingProxyType({}), inventory_complete=False,

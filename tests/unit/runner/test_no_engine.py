@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.catalog import load_catalog
+from checker.catalog.load import load_catalog
 from checker.errors import ExecutionUnavailable
 from checker.findings import TargetId
 from checker.options import ExecOptions, Target

@@ -7,9 +7,9 @@ from types import MappingProxyType
 
 import pytest
 
+from checker.catalog.model import HandlerStyle, Platform, Runtime
 from checker.options import ExecOptions, NetworkMode, Target
 from checker.runner.spec import ContainerSpec, Ports, Staging, build_spec, function_name
-from checker.runtime import HandlerStyle, Platform, Runtime
 
 
 def runtime(style: HandlerStyle, name: str, ld_path: tuple[str, ...] = ()) -> Runtime:

@@ -14,7 +14,7 @@ import zlib
 from collections import OrderedDict
 from typing import IO, TYPE_CHECKING
 
-from checker.artifact_scan import BLOCK, Scan
+from checker.artifact.scan import BLOCK, Scan
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

@@ -14,8 +14,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from checker.catalog.model import ARCHES, Confidence
 from checker.errors import CatalogError
-from checker.runtime import ARCHES, Confidence
 
 Raw = Mapping[str, Any]
 FORMAT_HINT = "the format is described in runtimes/README.md"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from checker.facts import Anomaly, AnomalyKind, FileFacts, MemberKind
-from checker.image_layer import HardLink, LayerDiff, Special
+from checker.image.layer import HardLink, LayerDiff, Special
 
 
 @dataclass

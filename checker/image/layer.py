@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from checker.artifact.sniff import HEAD, Content, analyse
 from checker.facts import Anomaly, AnomalyKind, FileFacts, MemberKind
-from checker.image_span import FileSlice, MemberView, SpanDigest, SpanReader, SpoolReader
-from checker.image_stream import (
+from checker.image.span import FileSlice, MemberView, SpanDigest, SpanReader, SpoolReader
+from checker.image.stream import (
     CHUNK,
     BlobError,
     BudgetSpent,
@@ -30,7 +31,7 @@ from checker.image_stream import (
     reason,
     zstd_support,
 )
-from checker.image_tar import (
+from checker.image.tar import (
     BLOCKDEV,
     CHARDEV,
     DIRECTORY,
@@ -41,7 +42,6 @@ from checker.image_tar import (
     TarFormatError,
     entries,
 )
-from checker.sniff import HEAD, Content, analyse
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"

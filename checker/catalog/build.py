@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
-from checker.catalog_schema import (
+from checker.catalog.model import (
+    ARCHES,
+    AbsentLibrary,
+    Confidence,
+    HandlerStyle,
+    Platform,
+    Runtime,
+    SystemLibrary,
+)
+from checker.catalog.schema import (
     Entry,
     Raw,
     Sources,
@@ -18,15 +27,6 @@ from checker.catalog_schema import (
     valid_confidence,
     valid_paths,
     valid_version,
-)
-from checker.runtime import (
-    ARCHES,
-    AbsentLibrary,
-    Confidence,
-    HandlerStyle,
-    Platform,
-    Runtime,
-    SystemLibrary,
 )
 
 FAMILIES = {

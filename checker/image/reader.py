@@ -29,14 +29,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from checker.arches import lambda_arch
-from checker.artifact import ScanLimits, picklable
+from checker.artifact.reader import ScanLimits, picklable
 from checker.errors import EngineUnavailable, InputError
 from checker.facts import AnomalyKind, ArtifactFacts, ArtifactRole
-from checker.image_archive import BlobSpan, read_archive_chunks, read_archive_file
-from checker.image_layer import Budget, LayerDiff, Wants, read_layer, read_layer_at
-from checker.image_manifest import ImagePlan, LayerRef
-from checker.image_merge import Filesystem
-from checker.image_stream import BlobError
+from checker.image.archive import BlobSpan, read_archive_chunks, read_archive_file
+from checker.image.layer import Budget, LayerDiff, Wants, read_layer, read_layer_at
+from checker.image.manifest import ImagePlan, LayerRef
+from checker.image.merge import Filesystem
+from checker.image.stream import BlobError
 from checker.options import ImageRef
 
 IMAGE_LIMITS = ScanLimits(

@@ -4,7 +4,7 @@ Every file is TOML with up to three tables, `sources`, `os` and `runtime` (runti
 All files are merged, then checked the way auditwheel checks its policies: no unknown key (the
 error names the file, the key path and the nearest valid key), right types, versions that
 parse, source ids and os ids that exist, an image for every architecture. The result is the
-frozen policy model of checker.runtime.
+frozen policy model of checker.catalog.model.
 
 This module reads and merges the files; catalog_schema checks keys, types and values, and
 catalog_build builds the model.
@@ -20,8 +20,9 @@ from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 
-from checker.catalog_build import build_os_arch, build_runtime
-from checker.catalog_schema import (
+from checker.catalog.build import build_os_arch, build_runtime
+from checker.catalog.model import ARCHES, Catalog, Limit, Source
+from checker.catalog.schema import (
     FORMAT_HINT,
     Entry,
     Raw,
@@ -32,7 +33,6 @@ from checker.catalog_schema import (
 )
 from checker.errors import CatalogError, InputError
 from checker.inputs import read_input_text
-from checker.runtime import ARCHES, Catalog, Limit, Source
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
@@ -83,7 +83,7 @@ def catalog_dir() -> Traversable:
     packaged = files("checker") / "_catalog"
     if packaged.is_dir():
         return packaged
-    source_tree = Path(__file__).resolve().parent.parent / "runtimes"
+    source_tree = Path(__file__).resolve().parents[2] / "runtimes"
     if source_tree.is_dir():
         return source_tree
     raise CatalogError("the shipped runtime catalog is missing (no checker/_catalog, no runtimes/)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 import zipfile
 
-from checker.artifact_scan import Scan
+from checker.artifact.scan import Scan
 from checker.facts import AnomalyKind, MemberKind
 
 RATIO_MIN_SIZE = 1024 * 1024  # the ratio guard ignores members smaller than this

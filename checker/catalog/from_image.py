@@ -15,11 +15,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from checker.arches import multiarch_triplet
+from checker.catalog.model import HandlerStyle, Platform, Runtime
 from checker.facts import ArtifactFacts, FileFacts
-from checker.runtime import HandlerStyle, Platform, Runtime
 
 if TYPE_CHECKING:  # the image reader loads only when an image is checked
-    from checker.image import ImageFacts
+    from checker.image.reader import ImageFacts
 
 IMAGE_FAMILY = "image"
 DEFAULT_LOADER_DIRS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib")

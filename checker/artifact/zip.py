@@ -15,11 +15,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from checker.artifact_guards import check_link, member_path, overlapping_members, readable
-from checker.artifact_scan import BLOCK, Scan, ScanLimits
+from checker.artifact.guards import check_link, member_path, overlapping_members, readable
+from checker.artifact.members import MEMBER_ERRORS, CachedMemberReader, MemberStream, reason
+from checker.artifact.scan import BLOCK, Scan, ScanLimits
+from checker.artifact.sniff import Content, analyse, with_content
 from checker.facts import AnomalyKind, FileFacts, MemberKind
-from checker.sniff import Content, analyse, with_content
-from checker.zipstream import MEMBER_ERRORS, CachedMemberReader, MemberStream, reason
 
 PATH_MAX = 4096
 DEFAULT_FILE_MODE = 0o644

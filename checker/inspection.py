@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from checker.artifact import scan_artifact
+from checker.artifact.reader import scan_artifact
 from checker.elf import ELF_MAGIC, ElfError, read_elf
 from checker.errors import InputError
 from checker.facts import ArtifactRole

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from checker.image_stream import LayerStream
+from checker.image.stream import LayerStream
 
 BLOCK = 512
 REGULAR = b"0"

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol, cast
 
+from checker.artifact.sniff import describe_start
 from checker.errors import InputError
-from checker.image_layer import LayerDiff
-from checker.image_manifest import MAX_JSON_BYTES, ImagePlan, LayerRef, docker_plan, oci_plan
-from checker.image_span import FileSlice
-from checker.image_stream import (
+from checker.image.layer import LayerDiff
+from checker.image.manifest import MAX_JSON_BYTES, ImagePlan, LayerRef, docker_plan, oci_plan
+from checker.image.span import FileSlice
+from checker.image.stream import (
     CHUNK,
     BlobError,
     ChunkStream,
@@ -34,11 +35,10 @@ from checker.image_stream import (
     decompressing,
     reason,
 )
-from checker.sniff import describe_start
 
 
 class LayerReading(Protocol):
-    """What the archive walk hands layer blobs to (checker.image's reader)."""
+    """What the archive walk hands layer blobs to (checker.image.reader's reader)."""
 
     def read(self, blob: IO[bytes], what: str) -> LayerDiff:
         """Read one blob, positioned at its start (streams: in archive order)."""

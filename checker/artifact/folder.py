@@ -8,11 +8,11 @@ import stat
 from dataclasses import replace
 from pathlib import Path
 
-from checker.artifact_guards import check_link
-from checker.artifact_scan import BLOCK, Scan
+from checker.artifact.guards import check_link
+from checker.artifact.scan import BLOCK, Scan
+from checker.artifact.sniff import analyse, with_content
 from checker.errors import InputError
 from checker.facts import AnomalyKind, FileFacts, MemberKind
-from checker.sniff import analyse, with_content
 
 
 def scan_dir(root: Path, scan: Scan) -> None:

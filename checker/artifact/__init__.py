@@ -1,0 +1,1 @@
+"""Reading deployment artifacts (ZIPs and folders) as a stream of members, never extracting."""

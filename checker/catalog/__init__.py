@@ -1,0 +1,1 @@
+"""The runtime catalog: the model, its schema, loading runtimes/ and --runtime-file, and runtimes derived from images."""

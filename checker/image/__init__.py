@@ -1,0 +1,1 @@
+"""Reading container images (archives, OCI layouts, an engine's images) layer by layer."""
