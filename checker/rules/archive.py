@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 from checker.facts import AnomalyKind, ArtifactFacts, ArtifactRole, MemberKind
 from checker.findings import Finding, Severity
-from checker.rules.base import Located, RuleContext
+from checker.rules.base import RuleContext
+from checker.rules.view import Located
 
 _SEVERITY = {
     AnomalyKind.UNSAFE_PATH: Severity.ERROR,

@@ -9,36 +9,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from checker.catalog.model import Limit, Platform, Runtime
-from checker.facts import ArtifactFacts, ArtifactRole, ElfFacts, FileFacts
+from checker.facts import ArtifactFacts, ElfFacts
 from checker.findings import Finding, TargetId
 from checker.options import ExecOptions
+from checker.rules.loader import LoaderModel
+from checker.rules.view import FileView, Located
 
 if TYPE_CHECKING:
     from checker.image.reader import ImageFacts
-    from checker.rules.loader import LoaderModel
-    from checker.rules.view import FileView
-
-
-@dataclass(frozen=True)
-class Located:
-    """A file together with the artifact it comes from and its absolute path on Lambda."""
-
-    artifact: ArtifactFacts
-    file: FileFacts
-
-    @property
-    def abs_path(self) -> str:
-        return f"{self.artifact.mount}/{self.file.path}"
-
-    @property
-    def report_path(self) -> str:
-        """How findings name it: plain for the function, prefixed for a layer, absolute in an
-        image."""
-        if self.artifact.role is ArtifactRole.FUNCTION:
-            return self.file.path
-        if self.artifact.role is ArtifactRole.IMAGE:
-            return self.abs_path
-        return f"layer {self.artifact.name}: {self.file.path}"
 
 
 @dataclass(frozen=True)
@@ -60,8 +38,6 @@ class RuleContext:
     @functools.cached_property
     def loader(self) -> LoaderModel:
         """How the dynamic loader resolves every ELF's needs (built once per target)."""
-        from checker.rules.loader import LoaderModel
-
         return LoaderModel(list(self.elves()), self.platform, self.view)
 
     def in_scope(self, loc: Located) -> bool:

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 from checker.facts import FileFormat
 from checker.findings import Finding, Severity
-from checker.rules.base import Located, RuleContext
+from checker.rules.base import RuleContext
+from checker.rules.view import Located
 
 LAMBDA_PATH = ("/var/lang/bin", "/usr/local/bin", "/usr/bin", "/bin", "/opt/bin")  # images' PATH
 

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 from checker.catalog.model import HandlerStyle
 from checker.findings import Finding, Severity
-from checker.rules.base import Located, NotApplicable, RuleContext
+from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.executable import executable_findings
+from checker.rules.view import Located
 
 BOOTSTRAPS = ("/var/task/bootstrap", "/opt/bootstrap")
 NODE_SUFFIXES = (".js", ".mjs", ".cjs")

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from checker.catalog.from_image import AWS_ENTRYPOINT, command
 from checker.findings import Finding, Severity
-from checker.rules.base import Located, NotApplicable, RuleContext
+from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.executable import executable_findings
+from checker.rules.view import Located
 
 if TYPE_CHECKING:
     from checker.image.reader import ImageFacts

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from checker.facts import ElfFacts
 from checker.findings import Finding, Severity
-from checker.rules.base import Located, RuleContext
+from checker.rules.base import RuleContext
+from checker.rules.view import Located
 
 GLIBC_INTERPRETERS = {
     "x86_64": ("/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from checker.catalog.model import AbsentLibrary, Platform, SystemLibrary
 from checker.facts import ElfFacts
-from checker.rules.base import Located
-from checker.rules.view import FileView
+from checker.rules.view import FileView, Located
 
 DEFAULT_DIRS = ("/lib64", "/usr/lib64")
 

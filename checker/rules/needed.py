@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from checker.catalog.model import Platform
 from checker.facts import ElfFacts
 from checker.findings import Finding, Severity
-from checker.rules.base import Located, RuleContext
+from checker.rules.base import RuleContext
 from checker.rules.libc import is_musl_soname
 from checker.rules.loader import Resolution
+from checker.rules.view import Located
 
 
 class NeededLibrariesRule:

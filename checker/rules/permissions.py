@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 from checker.facts import FileFormat, MemberKind
 from checker.findings import Finding, Severity
-from checker.rules.base import Located, RuleContext
+from checker.rules.base import RuleContext
+from checker.rules.view import Located
 
 _MAX_LISTED = 20
 

@@ -11,7 +11,8 @@ from packaging.tags import Tag, compatible_tags, cpython_tags, parse_tag
 
 from checker.arches import gnu_machine
 from checker.findings import Finding, Severity
-from checker.rules.base import Located, NotApplicable, RuleContext
+from checker.rules.base import NotApplicable, RuleContext
+from checker.rules.view import Located
 
 _EXTENSION = re.compile(r"^(?P<module>[^.]+)\.cpython-(?P<version>\d)(?P<minor>\d+)[a-z]*-(?P<platform>[^.]+)\.so$")
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}

@@ -12,8 +12,9 @@ from checker.arches import gnu_machine
 from checker.catalog.model import Confidence
 from checker.facts import VersionNeed
 from checker.findings import Finding, Severity
-from checker.rules.base import Located, RuleContext
+from checker.rules.base import RuleContext
 from checker.rules.loader import Resolution
+from checker.rules.view import Located
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,33 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from checker.facts import ArtifactFacts, ArtifactRole, MemberKind
-from checker.rules.base import Located
+from checker.facts import ArtifactFacts, ArtifactRole, FileFacts, MemberKind
 
 _MAX_LINK_HOPS = 40
+
+
+@dataclass(frozen=True)
+class Located:
+    """A file together with the artifact it comes from and its absolute path on Lambda."""
+
+    artifact: ArtifactFacts
+    file: FileFacts
+
+    @property
+    def abs_path(self) -> str:
+        return f"{self.artifact.mount}/{self.file.path}"
+
+    @property
+    def report_path(self) -> str:
+        """How findings name it: plain for the function, prefixed for a layer, absolute in an
+        image."""
+        if self.artifact.role is ArtifactRole.FUNCTION:
+            return self.file.path
+        if self.artifact.role is ArtifactRole.IMAGE:
+            return self.abs_path
+        return f"layer {self.artifact.name}: {self.file.path}"
 
 
 class FileView:
