@@ -39,9 +39,17 @@ class Finding:
     details: tuple[str, ...] = ()
 
 
+class CheckStatus(enum.Enum):
+    """A check's outcome under a `--fail-on` threshold (the JSON report's "status")."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 @dataclass(frozen=True)
 class CheckResult:
-    """One rule run against one target: passed when it produced no finding at all."""
+    """One rule run against one target: its findings, or the reason it did not apply."""
 
     rule: str
     summary: str
@@ -50,6 +58,18 @@ class CheckResult:
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
+
+    def status(self, fail_on: Severity) -> CheckStatus:
+        """FAILED: a finding at or above fail_on; SKIPPED: the rule did not apply; else PASSED.
+
+        A passed check may still carry findings below fail_on.
+        """
+        worst = self.worst()
+        if worst is not None and worst >= fail_on:
+            return CheckStatus.FAILED
+        if self.skipped is not None:
+            return CheckStatus.SKIPPED
+        return CheckStatus.PASSED
 
 
 @dataclass(frozen=True)
@@ -127,3 +147,11 @@ class RunResult:
 
     def failed(self) -> bool:
         return any(t.failed(self.fail_on) for t in self.targets)
+
+    def execution_counts(self) -> tuple[int, int]:
+        """(targets executed, targets whose execution was skipped); (0, 0) for `check`. A target
+        whose emulator started counts as executed even if a later event could not be sent."""
+        executed = sum(1 for t in self.targets if t.executed)
+        skipped = sum(1 for t in self.targets
+                      if not t.executed and t.execution_skipped is not None)
+        return executed, skipped

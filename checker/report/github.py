@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from checker.errors import UsageError
-from checker.findings import RunResult, Severity, TargetId, TargetResult
-from checker.report.json_report import check_status
+from checker.findings import CheckStatus, RunResult, Severity, TargetId, TargetResult
 from checker.report.markdown import render_markdown
 
 # GitHub shows at most 10 annotations of each level per step; past that we say how many more.
@@ -104,10 +103,10 @@ def counts(result: RunResult) -> Counts:
     passed = failed = skipped = 0
     for target in result.targets:
         for check in target.checks:
-            status = check_status(check, result.fail_on)
-            passed += status == "passed"
-            failed += status == "failed"
-            skipped += status == "skipped"
+            status = check.status(result.fail_on)
+            passed += status is CheckStatus.PASSED
+            failed += status is CheckStatus.FAILED
+            skipped += status is CheckStatus.SKIPPED
         passed += sum(invocation.ok for invocation in target.invocations)
         failed += sum(not invocation.ok for invocation in target.invocations)
         skipped += target.execution_skipped is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 from checker.findings import (
     CheckResult,
@@ -18,31 +18,7 @@ from checker.findings import (
 
 SCHEMA = "lambdacheck/report/v1"
 
-CheckStatus = Literal["passed", "failed", "skipped"]
-
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def check_status(check: CheckResult, fail_on: Severity) -> CheckStatus:
-    """failed: a finding at or above fail_on; skipped: the rule did not apply; else passed.
-
-    A passed check may still carry findings below fail_on.
-    """
-    worst = check.worst()
-    if worst is not None and worst >= fail_on:
-        return "failed"
-    if check.skipped is not None:
-        return "skipped"
-    return "passed"
-
-
-def execution_counts(result: RunResult) -> tuple[int, int]:
-    """(targets executed, targets whose execution was skipped); (0, 0) for `check`. A target
-    whose emulator started counts as executed even if a later event could not be sent."""
-    executed = sum(1 for t in result.targets if t.executed)
-    skipped = sum(1 for t in result.targets
-                  if not t.executed and t.execution_skipped is not None)
-    return executed, skipped
 
 
 def render_json(result: RunResult, out: TextIO) -> None:
@@ -67,7 +43,7 @@ def run_to_dict(result: RunResult) -> dict[str, Any]:
 def _summary(result: RunResult) -> dict[str, int]:
     findings = [f for t in result.targets for f in t.findings()]
     failed = sum(1 for t in result.targets if t.failed(result.fail_on))
-    executed, skipped = execution_counts(result)
+    executed, skipped = result.execution_counts()
     return {
         "targets": len(result.targets),
         "passed": len(result.targets) - failed,
@@ -107,7 +83,7 @@ def _check(check: CheckResult, fail_on: Severity) -> dict[str, Any]:
     return {
         "rule": check.rule,
         "summary": check.summary,
-        "status": check_status(check, fail_on),
+        "status": check.status(fail_on).value,
         "skipped_reason": check.skipped,
         "findings": [_finding(f) for f in check.findings],
     }

@@ -20,6 +20,7 @@ from junit_xml import TestCase, TestSuite
 from checker.errors import UsageError
 from checker.findings import (
     CheckResult,
+    CheckStatus,
     Finding,
     Invocation,
     RunResult,
@@ -28,7 +29,6 @@ from checker.findings import (
     TargetResult,
 )
 from checker.report.files import write_report_file
-from checker.report.json_report import check_status
 from checker.report.text import strip_ansi
 
 # Everything outside XML 1.0's Char production: C0 controls but tab/LF/CR, surrogates, U+FFFE/F.
@@ -100,14 +100,14 @@ def _check_case(check: CheckResult, name: str, fail_on: Severity) -> Any:
     case = TestCase(xml_text(check.rule), classname=name, elapsed_sec=0.0)
     failing = _sorted(f for f in check.findings if f.severity >= fail_on)
     below = _sorted(f for f in check.findings if f.severity < fail_on)
-    status = check_status(check, fail_on)
-    if status == "failed":
+    status = check.status(fail_on)
+    if status is CheckStatus.FAILED:
         case.add_failure_info(
             message=_attribute_text(failing[0].message, fallback=f"{check.rule} failed"),
             output=xml_text(_findings_text(failing)),
             failure_type=failing[0].severity.label,
         )
-    elif status == "skipped":
+    elif status is CheckStatus.SKIPPED:
         case.add_skipped_info(message=_attribute_text(check.skipped or "", fallback="skipped"))
     if below:
         case.stdout = xml_text(_findings_text(below))

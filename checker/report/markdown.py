@@ -10,7 +10,6 @@ import html
 import re
 
 from checker.findings import Finding, RunResult, Severity, TargetResult
-from checker.report.json_report import execution_counts
 from checker.report.text import execution_text
 
 MAX_DETAIL_LINES = 300
@@ -45,7 +44,7 @@ def _heading(result: RunResult) -> str:
     total = len(result.targets)
     failed = sum(t.failed(result.fail_on) for t in result.targets)
     verdict = f"❌ {failed} of {total} targets failed" if failed else f"✅ {total} targets passed"
-    executed, skipped = execution_counts(result)
+    executed, skipped = result.execution_counts()
     counts = f", {executed} executed, {skipped} skipped" if executed or skipped else ""
     return f"## lambdacheck: {verdict} (fail on {result.fail_on.label}{counts})"
 

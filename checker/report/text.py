@@ -9,6 +9,7 @@ from typing import TextIO
 
 from checker.findings import (
     CheckResult,
+    CheckStatus,
     Execution,
     Finding,
     Invocation,
@@ -16,7 +17,6 @@ from checker.findings import (
     Severity,
     TargetResult,
 )
-from checker.report.json_report import check_status, execution_counts
 
 MAX_DETAILS = 10
 MAX_OUTPUT_LINES = 20
@@ -90,7 +90,7 @@ def summary_line(result: RunResult) -> str:
     counts = [*_severity_counts(findings), _plural(failed_invocations, "failed invocation")]
     nonzero = [c for c in counts if not c.startswith("0 ")]
     line = f"{head} ({', '.join(nonzero)})" if nonzero else head
-    executed, skipped = execution_counts(result)
+    executed, skipped = result.execution_counts()
     if executed or skipped:
         line += f"; {executed} executed, {skipped} skipped"
     return line
@@ -156,11 +156,11 @@ def _detail_lines(details: tuple[str, ...]) -> Iterator[str]:
 
 
 def _check_summary_lines(checks: tuple[CheckResult, ...], fail_on: Severity) -> Iterator[str]:
-    passed = [_passed_name(c) for c in checks if check_status(c, fail_on) == "passed"]
+    passed = [_passed_name(c) for c in checks if c.status(fail_on) is CheckStatus.PASSED]
     if passed:
         yield f"  {_plural(len(passed), 'check')} passed: {', '.join(passed)}"
     for check in checks:
-        if check_status(check, fail_on) == "skipped":
+        if check.status(fail_on) is CheckStatus.SKIPPED:
             yield f"  skipped  {check.rule}: {printable(check.skipped or '')}"
 
 
