@@ -21,7 +21,7 @@ from checker.report.sarif import write_sarif
 
 def emit(result: RunResult, options: ReportOptions,
          artifacts: Mapping[TargetId, Path] | None = None) -> int:
-    stream_reporter(options.fmt.value, color=options.color)(result, sys.stdout)
+    stream_reporter(options.fmt, color=options.color)(result, sys.stdout)
     if options.junit is not None:
         write_junit(result, options.junit)
     if options.sarif is not None:
