@@ -5,6 +5,7 @@ from __future__ import annotations
 from checker.rules.architecture import ArchitectureRule
 from checker.rules.archive import ArchiveRule
 from checker.rules.base import NotApplicable, Rule, RuleContext
+from checker.rules.deprecation import DeprecationRule
 from checker.rules.extensions import ExtensionsRule
 from checker.rules.handler import HandlerRule
 from checker.rules.image import ImageRule
@@ -14,7 +15,7 @@ from checker.rules.native_format import NativeFormatRule
 from checker.rules.needed import NeededLibrariesRule
 from checker.rules.permissions import PermissionsRule
 from checker.rules.python_abi import PythonAbiRule
-from checker.rules.quotas import DeprecationRule, QuotasRule
+from checker.rules.quotas import QuotasRule
 from checker.rules.symbols import SymbolVersionsRule
 
 ALL_RULES: tuple[Rule, ...] = (

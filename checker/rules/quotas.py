@@ -56,30 +56,3 @@ class QuotasRule:
                 hint="merge layers",
                 subject=f"{len(ctx.layers)} layers",
             )
-
-
-class DeprecationRule:
-    id = "runtime-deprecated"
-    summary = "The runtime is still supported"
-
-    def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        runtime = ctx.runtime
-        if runtime.deprecated is None:
-            return
-        days_left = (runtime.deprecated - ctx.today).days
-        if days_left > 180:
-            return
-        sources = f" (source: {', '.join(runtime.deprecated_sources)})" \
-            if runtime.deprecated_sources else ""
-        if days_left <= 0:
-            message = f"{runtime.name} was deprecated on {runtime.deprecated.isoformat()}{sources}"
-            severity = Severity.WARNING
-        else:
-            message = (f"{runtime.name} is deprecated on {runtime.deprecated.isoformat()}, "
-                       f"in {days_left} days{sources}")
-            severity = Severity.INFO
-        yield Finding(
-            rule=self.id, severity=severity, path="", message=message,
-            hint="move to a supported runtime: lambdacheck runtimes lists them",
-            subject=runtime.name,
-        )
