@@ -4,23 +4,16 @@ GCC_7.0.0, OPENSSL_3.0.0, ...) must be defined by the library the loader will ac
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from checker.arches import gnu_machine
 from checker.catalog.model import Confidence
 from checker.facts import VersionNeed
 from checker.findings import Finding, Severity
+from checker.lambda_env import Arch
 from checker.rules.base import RuleContext
 from checker.rules.loader import Resolution
 from checker.rules.view import Located
-
-
-@dataclass(frozen=True)
-class _Miss:
-    need: VersionNeed
-    provider: str  # what was found: "glibc 2.26 of Amazon Linux 2", "bundled lib/libfoo.so"
 
 
 class SymbolVersionsRule:
@@ -113,7 +106,7 @@ def _hint(version: str, ctx: RuleContext, found: Resolution) -> str:
     if version.startswith("GLIBC_"):
         return (f"build against glibc ≤ {ctx.platform.glibc}: in the runtime's build image "
                 f"(e.g. {ctx.platform.image}), with manylinux wheels whose glibc is ≤ "
-                f"{ctx.platform.glibc}, or with `zig cc -target {gnu_machine(ctx.arch)}"
+                f"{ctx.platform.glibc}, or with `zig cc -target {Arch.gnu_of(ctx.arch)}"
                 f"-linux-gnu.{ctx.platform.glibc}`")
     if version.startswith(("GLIBCXX_", "CXXABI_")):
         return ("link the C++ runtime statically (-static-libstdc++ -static-libgcc) or build with "
