@@ -1,7 +1,7 @@
 """Facts read from artifacts and ELF files. Pure data: nothing here judges anything.
 
-Producers: elf.py (ElfFacts), artifact.py (FileFacts, ArtifactFacts).
-Consumers: rules/*, which compare these facts with a runtime's policy (runtime.py).
+Producers: elf.py (ElfFacts), artifact/ and image/ (FileFacts, ArtifactFacts).
+Consumers: rules/*, which compare these facts with a runtime's policy (catalog/model.py).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ ELF tables `checker.elf` asks for and the few texts the caller wants are kept in
 Formats are sniffed from magic bytes, never from names. Anything wrong inside the artifact
 becomes an Anomaly; an artifact that cannot be read at all raises InputError.
 
-This module checks the input and dispatches: artifact_zip and artifact_dir walk the members,
-artifact_guards records what is hostile, zipstream reads a member's data.
+This module checks the input and dispatches: artifact/zip.py and artifact/folder.py walk the
+members, artifact/guards.py records what is hostile, artifact/members.py reads a member's data.
 """
 
 from __future__ import annotations

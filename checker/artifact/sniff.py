@@ -1,7 +1,7 @@
 """What a file is, from its first bytes: ELF (with its facts), script, Mach-O, PE, or other.
 
-Shared by the readers of ZIPs and directories (artifact.py) and of container-image layers
-(image_layer.py). Formats are sniffed from magic bytes, never from names.
+Shared by the readers of ZIPs and directories (artifact/) and of container-image layers
+(image/layer.py). Formats are sniffed from magic bytes, never from names.
 """
 
 from __future__ import annotations

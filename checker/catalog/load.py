@@ -6,8 +6,8 @@ error names the file, the key path and the nearest valid key), right types, vers
 parse, source ids and os ids that exist, an image for every architecture. The result is the
 frozen policy model of checker.catalog.model.
 
-This module reads and merges the files; catalog_schema checks keys, types and values, and
-catalog_build builds the model.
+This module reads and merges the files; catalog/schema.py checks keys, types and values, and
+catalog/build.py builds the model.
 """
 
 from __future__ import annotations

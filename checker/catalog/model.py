@@ -1,4 +1,4 @@
-"""The policy side: what a Lambda runtime provides, as loaded from the catalog (catalog.py).
+"""The policy side: what a Lambda runtime provides, as loaded from the catalog (catalog/load.py).
 
 Every fact carries the ids of its sources and a confidence, so that `runtimes show` can
 print them and rules can lower a verdict's severity when the fact is only inferred.

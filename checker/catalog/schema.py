@@ -1,7 +1,7 @@
 """The catalog's schema: the keys and value types of a runtime file, and checks of values.
 
 Errors name the file and the key path (`Where`) and, for an unknown name, the nearest valid
-one. Shared by catalog.py (merging files) and catalog_build.py (building the model).
+one. Shared by catalog/load.py (merging files) and catalog/build.py (building the model).
 """
 
 from __future__ import annotations

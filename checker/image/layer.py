@@ -1,7 +1,7 @@
 """Read one image layer (a tar stream, plain or compressed) into a LayerDiff, in one pass.
 
 The layer's entries become FileFacts (paths relative to "/"), whiteouts and opaque markers
-stay markers: image_merge.py applies them to the layers below. Every regular file has its
+stay markers: image/merge.py applies them to the layers below. Every regular file has its
 first block sniffed; ELF facts are read only where `want_elf(path)` says so, through a spool
 that keeps what read_elf has passed over. The whole blob is read once, for its digests.
 """

@@ -2,8 +2,8 @@
 
 Sources (checker.options.ImageRef): `docker-archive:PATH` and `oci-archive:PATH` are read with
 no engine at all; `docker-daemon:NAME[:TAG]` reads the engine's `docker save` stream. Each
-layer is read in one pass (image_layer.py) and the layers are merged in order, whiteouts
-applied (image_merge.py); every byte is checked against the digests the image's metadata gives
+layer is read in one pass (image/layer.py) and the layers are merged in order, whiteouts
+applied (image/merge.py); every byte is checked against the digests the image's metadata gives
 (a thread hashes while the entries are walked). An archive file's layers are read by several
 processes; a plain layer tar in a file is walked with seeks. Memory stays bounded whatever the
 image's size: a few MiB of buffers per process plus the facts (about 1 KiB per entry).

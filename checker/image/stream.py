@@ -1,6 +1,6 @@
 """Byte plumbing for reading image layers as streams: digests, decompression, read-ahead on a
 thread, and the forward-only file view that tarfile (outer archives) and the layer entry walk
-(image_tar.py) read through.
+(image/tar.py) read through.
 
 Every byte of a blob is read exactly once, in order. Errors of the bytes themselves (a
 truncated blob, a broken gzip stream) become BlobError: the image is damaged as a whole.
