@@ -6,7 +6,6 @@ input, 3 internal error, 130 interrupted.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -19,21 +18,21 @@ import typer
 
 from checker import __version__
 from checker.catalog.load import load_catalog
-from checker.config import fail_on, image_functions, load_events, parse_env, runtime_by_name
-from checker.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, LambdacheckError, UsageError
-from checker.options import (
-    CheckPlan,
-    ExecOptions,
-    NetworkMode,
-    OutputFormat,
-    PullPolicy,
-    ReportOptions,
+from checker.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, LambdacheckError
+from checker.lambda_env import (
+    DEFAULT_ARCH,
+    DEFAULT_EPHEMERAL_MB,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    MEMORY_RANGE_MB,
+    TIMEOUT_RANGE_S,
 )
+from checker.options import NetworkMode, OutputFormat, PullPolicy
 from checker.output import emit, progress_line
-from checker.pipeline import run_plan
-from checker.plan import matrix_document, ordered
-from checker.report.github import is_github_actions
-from checker.selection import Selected, Selection, select
+from checker.pipeline import perform
+from checker.resolve import CommandLine, ExecLine, resolve, resolve_targets
+from checker.sharding import matrix_document, ordered
+from checker.values import runtime_by_name
 
 app = typer.Typer(pretty_exceptions_enable=False, add_completion=False, no_args_is_help=True,
                   help="Prove an AWS Lambda artifact runs on its runtime before you deploy it.")
@@ -89,16 +88,12 @@ def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [], 
           summary: Summary = None, image_function: ImageFunctions = [],  # noqa: B006
           allow_outside_paths: AllowOutside = False) -> None:
     """Check artifacts statically against the runtime catalog (no Docker needed)."""
-    selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
-                          arches=tuple(arch), handler=handler, layers=tuple(layer),
-                          runtime_files=tuple(runtime_file), config=config, template=template,
-                          shard=shard, image_functions=image_functions(image_function),
-                          allow_outside_paths=allow_outside_paths)
-    selected = select(selection, Path.cwd())
-    report = _report(fmt, junit, fail_on_, sarif, summary, selected)
-    _finish(CheckPlan(targets=selected.targets, report=report, notes=selected.notes,
-                      unresolved=selected.unresolved,
-                      limits=selected.catalog.limits))
+    _finish(CommandLine(
+        artifacts=tuple(artifacts), runtimes=tuple(runtime), arches=tuple(arch),
+        handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
+        template=template, shard=shard, image_functions=tuple(image_function),
+        allow_outside_paths=allow_outside_paths, fmt=fmt, junit=junit, sarif=sarif,
+        summary=summary, fail_on=fail_on_))
 
 
 @app.command(epilog=ARTIFACTS_HELP)
@@ -118,12 +113,15 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
                                                help="For the function.")] = [],  # noqa: B006
         env_file: Annotated[Path | None, typer.Option(metavar="FILE",
                                                       help="File of KEY=VALUE lines.")] = None,
-        memory: Annotated[int | None, typer.Option(help="Memory in MB (default 128, as on "
-                                                   "Lambda).", min=128, max=10240)] = None,
-        timeout: Annotated[float | None, typer.Option(help="Invocation timeout in seconds "
-                                                      "(default 3).", min=1, max=900)] = None,
-        ephemeral_storage: Annotated[int, typer.Option(help="/tmp size in MB (default 512, "
-                                                       "as on Lambda).")] = 512,
+        memory: Annotated[int | None, typer.Option(
+            help=f"Memory in MB (default {DEFAULT_MEMORY_MB}, as on Lambda).",
+            min=MEMORY_RANGE_MB[0], max=MEMORY_RANGE_MB[1])] = None,
+        timeout: Annotated[float | None, typer.Option(
+            help=f"Invocation timeout in seconds (default {DEFAULT_TIMEOUT_S:g}).",
+            min=TIMEOUT_RANGE_S[0], max=TIMEOUT_RANGE_S[1])] = None,
+        ephemeral_storage: Annotated[int, typer.Option(
+            help=f"/tmp size in MB (default {DEFAULT_EPHEMERAL_MB}, as on Lambda).",
+        )] = DEFAULT_EPHEMERAL_MB,
         image: Annotated[str | None, typer.Option(help="Emulator image to use instead of "
                                                   "the catalog's.")] = None,
         pull: Annotated[PullPolicy | None, typer.Option(
@@ -144,30 +142,16 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         fail_fast: Annotated[bool, typer.Option(help="Do not execute targets whose static "
                                                 "checks failed.")] = False) -> None:
     """Check statically, then run in the Lambda emulator image with the RIE."""
-    selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
-                          arches=tuple(arch), handler=handler, layers=tuple(layer),
-                          runtime_files=tuple(runtime_file), config=config, template=template,
-                          shard=shard, memory_mb=memory, timeout_s=timeout,
-                          image_functions=image_functions(image_function),
-                          allow_outside_paths=allow_outside_paths)
-    selected = select(selection, Path.cwd())
-    if rie is not None and not rie.is_file():
-        raise UsageError(f"--rie {rie}: no such file")
-    execute = ExecOptions(
-        events=load_events(event, expect, selected.catalog.limits),
-        env=parse_env(env, env_file),
-        memory_mb=memory or 128, timeout_s=timeout or 3.0, ephemeral_mb=ephemeral_storage,
-        image=image, pull=pull,
-        network=network, jobs=jobs, rie_path=rie, fail_fast=fail_fast,
-        allow_skip=_allow_skip(allow_skip_exec, require_exec, selected))
-    if event or expect is not None:  # command-line events replace configured ones
-        selected = dataclasses.replace(selected, targets=tuple(
-            dataclasses.replace(t, events=None) for t in selected.targets))
-    report = _report(fmt, junit, fail_on_, sarif, summary, selected)
-    _finish(CheckPlan(targets=selected.targets, report=report, execute=execute,
-                      unresolved=selected.unresolved,
-                      limits=selected.catalog.limits,
-                      notes=selected.notes))
+    _finish(CommandLine(
+        artifacts=tuple(artifacts), runtimes=tuple(runtime), arches=tuple(arch),
+        handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
+        template=template, shard=shard, image_functions=tuple(image_function),
+        allow_outside_paths=allow_outside_paths, fmt=fmt, junit=junit, sarif=sarif,
+        summary=summary, fail_on=fail_on_, execute=ExecLine(
+            events=tuple(event), expect=expect, env=tuple(env), env_file=env_file,
+            memory_mb=memory, timeout_s=timeout, ephemeral_mb=ephemeral_storage, image=image,
+            pull=pull, network=network, jobs=jobs, rie=rie, allow_skip_exec=allow_skip_exec,
+            require_exec=require_exec, fail_fast=fail_fast)))
 
 
 @app.command(epilog=ARTIFACTS_HELP)
@@ -182,12 +166,11 @@ def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  
                                                       "entries (targets share shards).",
                                                       min=1)] = None) -> None:
     """List the targets a check would run, or print them as a CI matrix."""
-    selection = Selection(artifacts=tuple(artifacts), runtimes=tuple(runtime),
-                          arches=tuple(arch), handler=handler, layers=tuple(layer),
-                          runtime_files=tuple(runtime_file), config=config, template=template,
-                          image_functions=image_functions(image_function),
-                          allow_outside_paths=allow_outside_paths)
-    selected = select(selection, Path.cwd())
+    selected = resolve_targets(CommandLine(
+        artifacts=tuple(artifacts), runtimes=tuple(runtime), arches=tuple(arch),
+        handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
+        template=template, image_functions=tuple(image_function),
+        allow_outside_paths=allow_outside_paths), Path.cwd())
     for unresolved in selected.unresolved:  # `check` reports each as a failed target
         typer.echo(f"lambdacheck: {unresolved.name} ({unresolved.source}) cannot be checked: "
                    f"{unresolved.message}", err=True)
@@ -235,7 +218,7 @@ def runtimes_show(name: str, runtime_file: RuntimeFiles = []) -> None:  # noqa: 
 
 @runtimes_app.command("probe")
 def runtimes_probe(image: str, name: Annotated[str, typer.Option(help="Runtime name to write.")],
-                   arch: Annotated[str, typer.Option()] = "x86_64",
+                   arch: Annotated[str, typer.Option()] = DEFAULT_ARCH.value,
                    output: Annotated[Path | None, typer.Option(
                        "--output", "-o", metavar="FILE",
                        help="Write the runtime file here (default stdout).")]
@@ -263,39 +246,18 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
     """Prove an AWS Lambda artifact runs on its runtime before you deploy it."""
 
 
-def _allow_skip(allow_skip_exec: bool, require_exec: bool, selected: Selected) -> bool:
-    """--allow-skip-exec, else the config's allow-skip-exec; --require-exec (the old opt-in,
-    kept so existing configs and scripts work) insists on execution."""
-    if allow_skip_exec and require_exec:
-        raise UsageError("--allow-skip-exec and --require-exec contradict each other")
-    if require_exec:
-        return False
-    defaults = selected.config.defaults if selected.config else None
-    return allow_skip_exec or bool(defaults and defaults.allow_skip_exec)
-
-
-def _report(fmt: OutputFormat, junit: Path | None, fail_on_value: str | None,
-            sarif: Path | None, summary: Path | None, selected: Selected) -> ReportOptions:
-    defaults = selected.config.defaults if selected.config else None
-    color = fmt is OutputFormat.TEXT and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return ReportOptions(
-        fmt=fmt, junit=junit or (defaults.junit if defaults else None), sarif=sarif,
-        summary=summary,
-        fail_on=fail_on(fail_on_value or (defaults.fail_on if defaults else None) or "error"),
-        color=color, github=is_github_actions(os.environ))
-
-
 class _Done(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
 
 
-def _finish(check_plan: CheckPlan) -> None:
-    result = run_plan(check_plan, progress=progress_line)
-    artifacts = {t.id: t.artifact for t in check_plan.targets if isinstance(t.artifact, Path)}
-    artifacts.update((u.id, u.source) for u in check_plan.unresolved)  # SARIF: at the file
-    raise _Done(emit(result, check_plan.report, artifacts))
+def _finish(line: CommandLine) -> None:
+    run_ = resolve(line, Path.cwd(), environ=os.environ, tty=sys.stdout.isatty())
+    result = perform(run_, progress=progress_line)
+    artifacts = {t.id: t.artifact for t in run_.targets if isinstance(t.artifact, Path)}
+    artifacts.update((u.id, u.source) for u in run_.unresolved)  # SARIF: at the file
+    raise _Done(emit(result, run_.report, artifacts))
 
 
 # typer 0.29 parses with a click of its own (typer._click) and raises its own Exit and Abort;

@@ -1,6 +1,6 @@
 """Options resolved once into frozen objects. Nothing downstream reads argv, env or TOML.
 
-cli.py (and later the project config / template discovery) build these; static.py,
+resolve.py builds these from the command line, project config and template; static.py,
 runner/ and report/ only read them.
 """
 
@@ -14,39 +14,14 @@ from pathlib import Path
 
 from checker.catalog.model import Limit, Runtime
 from checker.findings import Severity, TargetId
+from checker.image.ref import ImageRef
+from checker.lambda_env import DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 
 
 class OutputFormat(enum.Enum):
     TEXT = "text"
     JSON = "json"
     GITHUB = "github"  # workflow-command annotations
-
-
-IMAGE_TRANSPORTS = ("docker-daemon", "docker-archive", "oci-archive")
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """A container-image function, named the way skopeo and podman name transports.
-
-    docker-daemon:NAME[:TAG]  an image in the local engine
-    docker-archive:PATH       a `docker save` tarball
-    oci-archive:PATH          an OCI image layout tarball
-    """
-
-    transport: str
-    reference: str
-
-    def __str__(self) -> str:
-        return f"{self.transport}:{self.reference}"
-
-    @classmethod
-    def parse(cls, text: str) -> ImageRef | None:
-        """The ImageRef `text` names, or None when it names no image transport (a path)."""
-        transport, sep, reference = text.partition(":")
-        if sep and transport in IMAGE_TRANSPORTS and reference:
-            return cls(transport, reference)
-        return None
 
 
 @dataclass(frozen=True)
@@ -68,8 +43,9 @@ class Event:
 class Target:
     """One artifact on one runtime and architecture, with its layers in deployment order.
 
-    events/memory_mb/timeout_s/env: per-function settings from a project config or template;
-    None means "use the run's ExecOptions" (see ExecOptions.for_target).
+    events/memory_mb/timeout_s/env: the function's exec settings, settled by resolve.py (its
+    own from a project config or template, else the run's); None in a target built by hand
+    means "use the run's ExecOptions" (see ExecOptions.for_target).
     """
 
     artifact: Path | ImageRef
@@ -126,9 +102,9 @@ class ExecOptions:
 
     events: tuple[Event, ...] = (Event(name="default", payload="{}"),)
     env: tuple[tuple[str, str], ...] = ()
-    memory_mb: int = 128
-    timeout_s: float = 3.0
-    ephemeral_mb: int = 512
+    memory_mb: int = DEFAULT_MEMORY_MB
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    ephemeral_mb: int = DEFAULT_EPHEMERAL_MB
     image: str | None = None  # overrides the catalog's image for every target
     pull: PullPolicy | None = None  # None: emulator images if missing, function images never
     # None: the engine's bridge when it has one, else the host network bound to 127.0.0.1
@@ -139,15 +115,14 @@ class ExecOptions:
     fail_fast: bool = False
 
     def for_target(self, target: Target) -> ExecOptions:
-        """These options with the target's own settings (from config/template) laid over."""
-        env = dict(self.env)
-        env.update(dict(target.env or ()))
+        """These options with the target's own settings where it has them. No precedence is
+        decided here: resolve.py has settled every setting of the targets it builds."""
         return dataclasses.replace(
             self,
             events=target.events if target.events is not None else self.events,
             memory_mb=target.memory_mb if target.memory_mb is not None else self.memory_mb,
             timeout_s=target.timeout_s if target.timeout_s is not None else self.timeout_s,
-            env=tuple(env.items()),
+            env=target.env if target.env is not None else self.env,
         )
 
 
@@ -163,8 +138,8 @@ class ReportOptions:
 
 
 @dataclass(frozen=True)
-class CheckPlan:
-    """Everything one `check`/`run` invocation does, resolved."""
+class Run:
+    """Everything one `check`/`run` invocation does, resolved (its outcome is a RunResult)."""
 
     targets: tuple[Target, ...]
     report: ReportOptions = field(default_factory=ReportOptions)

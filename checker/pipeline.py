@@ -11,58 +11,67 @@ from typing import TYPE_CHECKING
 
 from checker.errors import LambdacheckError
 from checker.findings import CheckResult, Finding, RunResult, Severity, TargetId, TargetResult
-from checker.options import CheckPlan, ExecOptions, Target, Unresolved
+from checker.options import ExecOptions, Run, Target, Unresolved
 from checker.static import check_targets
 
 if TYPE_CHECKING:
+    from checker.engine import ImageExporter
     from checker.runner import ExecutionResult
 
 Progress = Callable[[str], None]
 
 
-def run_plan(plan: CheckPlan, *, progress: Progress, today: date | None = None) -> RunResult:
+def perform(run: Run, *, progress: Progress, today: date | None = None) -> RunResult:
     """Static checks, and for `run` execution too. Without --fail-fast the two overlap: the
     static checks run in a thread while the main thread (which owns signal handling) drives
     the containers; the results are the same as one after the other. The overlapping static
     checks stay in one process: forking worker processes next to a thread that is talking to
     the engine risks a child inheriting a held lock."""
     def static(jobs: int | None = None) -> tuple[TargetResult, ...]:
-        return _static(plan, today, jobs)
+        return _static(run, today, jobs)
 
-    options = plan.execute
+    options = run.execute
     if options is None:
         results = static()
     elif options.fail_fast:
-        results = _merge(plan.targets, static(), options, plan, progress)
+        results = _merge(run.targets, static(), options, run, progress)
     else:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambdacheck-static")
         try:
             pending = pool.submit(static, 1)
-            executed = _run(plan.targets, options, progress)
-            results = _merge(plan.targets, pending.result(), options, plan, progress, executed)
+            executed = _run(run.targets, options, progress)
+            results = _merge(run.targets, pending.result(), options, run, progress, executed)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-    results += tuple(unresolved_result(u) for u in plan.unresolved)
-    return RunResult(targets=results, fail_on=plan.report.fail_on, notes=plan.notes)
+    results += tuple(unresolved_result(u) for u in run.unresolved)
+    return RunResult(targets=results, fail_on=run.report.fail_on, notes=run.notes)
 
 
-def _static(plan: CheckPlan, today: date | None, jobs: int | None) -> tuple[TargetResult, ...]:
+def _static(run: Run, today: date | None, jobs: int | None) -> tuple[TargetResult, ...]:
     """Every target's static results. A named (config/template) function whose artifact
     cannot be read (a CodeUri that is a .py file, an image with no engine) fails alone:
     after such an error each target is checked on its own, and the named ones that still
     raise become failed results. An unnamed (command-line) artifact's error stays an error."""
     def check(targets: tuple[Target, ...]) -> tuple[TargetResult, ...]:
-        return check_targets(targets, today=today, execute=plan.execute, limits=plan.limits,
-                             jobs=jobs)
+        return check_targets(targets, today=today, execute=run.execute, limits=run.limits,
+                             jobs=jobs, connect=connect_engine)
 
-    if not plan.targets:  # every function failed alone
+    if not run.targets:  # every function failed alone
         return ()
     try:
-        return check(plan.targets)
+        return check(run.targets)
     except LambdacheckError:
-        if not any(target.name for target in plan.targets):
+        if not any(target.name for target in run.targets):
             raise
-    return tuple(_alone(check, target) for target in plan.targets)
+    return tuple(_alone(check, target) for target in run.targets)
+
+
+def connect_engine() -> ImageExporter:
+    """The engine a docker-daemon image is read from (the docker SDK loads only when one is;
+    a module-level function, so that the static check's worker processes can call it)."""
+    from checker.runner import connect
+
+    return connect()
 
 
 def _alone(check: Callable[[tuple[Target, ...]], tuple[TargetResult, ...]],
@@ -100,14 +109,14 @@ def _run(targets: Sequence[Target], options: ExecOptions,
 
 
 def _merge(targets: tuple[Target, ...], static_results: tuple[TargetResult, ...],
-           options: ExecOptions, plan: CheckPlan, progress: Progress,
+           options: ExecOptions, run: Run, progress: Progress,
            executed: Mapping[TargetId, ExecutionResult] | None = None,
            ) -> tuple[TargetResult, ...]:
     """Static results with their executions; runs what was not run yet (--fail-fast)."""
     runnable = []
     merged: list[TargetResult] = []
     for target, result in zip(targets, static_results, strict=True):
-        if options.fail_fast and result.failed(plan.report.fail_on):
+        if options.fail_fast and result.failed(run.report.fail_on):
             merged.append(dataclasses.replace(
                 result, execution_skipped="static checks failed and --fail-fast is set"))
         else:

@@ -1,8 +1,8 @@
 """The project config: `[tool.lambdacheck]` in pyproject.toml, or a `lambdacheck.toml`.
 
 Loading validates every key and type and resolves paths against the config file's folder.
-The result is unresolved on purpose: runtime *names*, not catalog entries. cli.py turns
-FunctionSpecs into Targets, with command-line values laid over config values via `merge`.
+The result is unresolved on purpose: runtime *names*, not catalog entries. resolve.py turns
+FunctionSpecs into Targets, with command-line values laid over config values.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import difflib
 import json
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.config import ENV_NAME_HINT, is_inline_json, valid_env_name
 from checker.errors import ConfigError
 from checker.inputs import read_input_text
+from checker.lambda_env import MEMORY_RANGE_MB, TIMEOUT_RANGE_S
+from checker.values import ENV_NAME_HINT, is_inline_json, valid_env_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,8 +28,6 @@ else:  # pragma: no cover - Python 3.10
 CONFIG_FILE = "lambdacheck.toml"
 PYPROJECT = "pyproject.toml"
 FAIL_ON_VALUES = ("error", "warning", "info")
-MEMORY_RANGE_MB = (128, 10240)
-TIMEOUT_RANGE_S = (1.0, 900.0)
 
 Env = tuple[tuple[str, str], ...]
 
@@ -71,50 +70,8 @@ class ProjectDefaults:
 @dataclass(frozen=True)
 class ProjectConfig:
     defaults: ProjectDefaults
-    functions: tuple[FunctionSpec, ...]  # as written: defaults NOT applied (see resolve_functions)
+    functions: tuple[FunctionSpec, ...]  # as written: defaults NOT applied (see resolve.py)
     source_path: Path
-
-
-def merge(spec: FunctionSpec, overrides: FunctionSpec) -> FunctionSpec:
-    """`spec` with every field that `overrides` sets replaced; env is merged key by key."""
-    changes: dict[str, Any] = {}
-    for field in fields(FunctionSpec):
-        value = getattr(overrides, field.name)
-        if value is not None:
-            changes[field.name] = value
-    if spec.env is not None and overrides.env is not None:
-        changes["env"] = _merge_env(spec.env, overrides.env)
-    return replace(spec, **changes)
-
-
-def resolve_functions(
-    config: ProjectConfig, discovered: tuple[FunctionSpec, ...] = ()
-) -> tuple[FunctionSpec, ...]:
-    """Defaults < discovered (template) functions < config functions of the same name.
-
-    A config function whose name matches a discovered one refines it (events, expect, ...);
-    the others follow the discovered ones, in file order.
-    """
-    found_names = {found.name for found in discovered}
-    by_name = {f.name: f for f in config.functions if f.name in found_names}
-    base = config.defaults.function
-    resolved = [merge(merge(base, found), by_name.get(found.name, FunctionSpec()))
-                for found in discovered]
-    for spec in config.functions:
-        if spec.name in by_name:
-            continue
-        if spec.artifact is None:
-            raise ConfigError(f"{config.source_path}: function '{spec.name}' has no artifact "
-                              "and the template defines no function of that name",
-                              hint="set its artifact, or use the template's logical id as name")
-        resolved.append(merge(base, spec))
-    return tuple(resolved)
-
-
-def _merge_env(base: Env, overrides: Env) -> Env:
-    merged = dict(base)
-    merged.update(overrides)
-    return tuple(merged.items())
 
 
 def load_project_config(start_dir: Path, explicit: Path | None = None) -> ProjectConfig | None:

@@ -13,8 +13,6 @@ from checker.project_config import (
     ProjectConfig,
     ProjectDefaults,
     load_project_config,
-    merge,
-    resolve_functions,
 )
 
 PYPROJECT = """\
@@ -224,51 +222,6 @@ def test_invalid_toml_is_one_line_with_position(tmp_path: Path) -> None:
     error = load_error(tmp_path, "lambdacheck.toml", 'runtime = "python3.12\n')
     assert error.message.startswith(f"{tmp_path / 'lambdacheck.toml'}: invalid TOML: ")
     assert "line 1" in error.message
-
-
-def test_merge_overrides_set_fields_and_merges_env_by_key() -> None:
-    base = FunctionSpec(name="api", artifact=Path("a.zip"), runtimes=("python3.12",),
-                        layers=(Path("deps.zip"),), memory_mb=512,
-                        env=(("STAGE", "test"), ("TABLE", "orders")))
-    overrides = FunctionSpec(runtimes=("python3.13",), layers=(), timeout_s=5.0,
-                             env=(("STAGE", "ci"), ("EXTRA", "1")))
-
-    assert merge(base, overrides) == FunctionSpec(
-        name="api", artifact=Path("a.zip"), runtimes=("python3.13",), layers=(),
-        memory_mb=512, timeout_s=5.0,
-        env=(("STAGE", "ci"), ("TABLE", "orders"), ("EXTRA", "1")),
-    )
-    assert merge(base, FunctionSpec()) == base
-
-
-def test_resolve_functions_layers_defaults_template_and_config(tmp_path: Path) -> None:
-    defaults = FunctionSpec(runtimes=("python3.12",), memory_mb=256, env=(("A", "1"),))
-    config = ProjectConfig(
-        defaults=ProjectDefaults(function=defaults),
-        functions=(
-            FunctionSpec(name="Hello", events=(Path("e.json"),), env=(("B", "2"),)),
-            FunctionSpec(name="extra", artifact=Path("x.zip")),
-        ),
-        source_path=tmp_path / "lambdacheck.toml",
-    )
-    discovered = (FunctionSpec(name="Hello", artifact=Path("hello"), memory_mb=128,
-                               env=(("A", "template"),)),)
-
-    assert resolve_functions(config, discovered) == (
-        FunctionSpec(name="Hello", artifact=Path("hello"), runtimes=("python3.12",),
-                     events=(Path("e.json"),), memory_mb=128,
-                     env=(("A", "template"), ("B", "2"))),
-        FunctionSpec(name="extra", artifact=Path("x.zip"), runtimes=("python3.12",),
-                     memory_mb=256, env=(("A", "1"),)),
-    )
-
-
-def test_resolve_functions_rejects_a_name_the_template_lacks(tmp_path: Path) -> None:
-    config = ProjectConfig(defaults=ProjectDefaults(),
-                           functions=(FunctionSpec(name="Ghost"),),
-                           source_path=tmp_path / "lambdacheck.toml")
-    with pytest.raises(ConfigError, match="function 'Ghost' has no artifact"):
-        resolve_functions(config, ())
 
 
 def test_template_functions_may_omit_artifact(tmp_path: Path) -> None:

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from checker.catalog.load import load_catalog
-from checker.config import load_events
 from checker.options import Event, ExecOptions, Target
 from checker.static import check_targets
+from checker.values import load_events
 from tests.build.check import TODAY, check, errors
 from tests.build.runtimes import runtime
 from tests.build.zips import File, make_zip

@@ -1,7 +1,6 @@
-"""Turn what the user typed (and, later, project config) into frozen Targets and options.
-
-The only place that knows how option strings become objects: runtime names become catalog
-entries, event arguments become Events, KEY=VALUE pairs become env tuples.
+"""Option values as typed, parsed into objects: runtime names into catalog entries, --fail-on
+into a Severity, KEY=VALUE pairs and env files into env tuples, event arguments into Events,
+--image-function pairs. Which value wins is decided in resolve.py, not here.
 """
 
 from __future__ import annotations

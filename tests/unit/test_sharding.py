@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from checker.catalog.model import Runtime
 from checker.errors import UsageError
 from checker.options import Target
-from checker.plan import matrix, matrix_document, parse_shard, shard
+from checker.sharding import matrix, matrix_document, parse_shard, shard
 from tests.build.runtimes import python_runtime, runtime
 
 PY312 = python_runtime("3.12")

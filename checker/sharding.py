@@ -14,14 +14,14 @@ from typing import Protocol, TypeVar
 
 from checker.errors import UsageError
 from checker.findings import TargetId
-from checker.options import ImageRef
+from checker.image.ref import ImageRef
 
 _SHARD_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-class PlannedTarget(Protocol):
-    """What planning needs from a target (checker.options.Target has it)."""
+class Shardable(Protocol):
+    """What sharding needs from a target (checker.options.Target has it)."""
 
     @property
     def id(self) -> TargetId: ...
@@ -33,7 +33,7 @@ class PlannedTarget(Protocol):
     def name(self) -> str | None: ...
 
 
-TargetT = TypeVar("TargetT", bound=PlannedTarget)
+TargetT = TypeVar("TargetT", bound=Shardable)
 
 
 def parse_shard(spec: str) -> tuple[int, int]:
@@ -46,7 +46,7 @@ def parse_shard(spec: str) -> tuple[int, int]:
     return index, count
 
 
-def _order(targets: Sequence[PlannedTarget]) -> list[int]:
+def _order(targets: Sequence[Shardable]) -> list[int]:
     """Indexes of targets in the order shards are cut from: by label, ties in input order."""
     return sorted(range(len(targets)), key=lambda i: targets[i].id.label())
 
@@ -67,7 +67,7 @@ def shard(targets: Sequence[TargetT], spec: str) -> tuple[TargetT, ...]:
     return tuple(targets[i] for i in chosen)
 
 
-def matrix(targets: Sequence[PlannedTarget], jobs: int | None = None) -> list[dict[str, str]]:
+def matrix(targets: Sequence[Shardable], jobs: int | None = None) -> list[dict[str, str]]:
     """Entries for a GitHub Actions `strategy.matrix.include`.
 
     One entry per target by default (shard k/N picks exactly the kth target); with `jobs`
@@ -86,15 +86,16 @@ def matrix(targets: Sequence[PlannedTarget], jobs: int | None = None) -> list[di
     return _unique_ids(entries)
 
 
-def matrix_document(targets: Sequence[PlannedTarget],
+def matrix_document(targets: Sequence[Shardable],
                     jobs: int | None = None) -> dict[str, list[dict[str, str]]]:
     """The JSON object to hand to `fromJSON()` as a job's `strategy.matrix`."""
     return {"include": matrix(targets, jobs)}
 
 
-def _target_entry(target: PlannedTarget, k: int, count: int) -> dict[str, str]:
+def _target_entry(target: Shardable, k: int, count: int) -> dict[str, str]:
     artifact = target.artifact
-    name = target.name or (artifact.name if isinstance(artifact, Path) else artifact.reference)
+    name = target.name or (artifact.name if isinstance(artifact, Path)
+                           else str(artifact).partition(":")[2])
     return {
         "id": "-".join(_slug(part) for part in (name, target.id.runtime, target.id.arch)),
         "name": name,
@@ -106,7 +107,7 @@ def _target_entry(target: PlannedTarget, k: int, count: int) -> dict[str, str]:
     }
 
 
-def _shard_entry(members: Sequence[PlannedTarget], k: int, count: int) -> dict[str, str]:
+def _shard_entry(members: Sequence[Shardable], k: int, count: int) -> dict[str, str]:
     return {
         "id": f"shard-{k}-of-{count}",
         "name": f"shard {k}/{count}",

@@ -13,12 +13,10 @@ from pathlib import Path
 import pytest
 
 from checker.catalog.load import load_catalog
-from checker.config import load_events, parse_env, payload_limit, valid_env_name
 from checker.errors import CatalogError, ConfigError, InputError, UsageError
 from checker.options import Event
 from checker.project_config import load_project_config
-from checker.selection import Selection, select
-from tests.build.zips import File, make_zip
+from checker.values import load_events, parse_env, payload_limit, valid_env_name
 
 LIMITS = load_catalog().limits
 SIX_MB = 6 * 1024 * 1024  # Lambda's quotas page: 6 MB, and AWS writes MB for 1,048,576 bytes
@@ -178,23 +176,3 @@ def test_event_file_not_utf8_or_not_json(tmp_path: Path) -> None:
         load_events(['{"a": }'], None, LIMITS)
     with pytest.raises(InputError, match="no such event file or directory"):
         load_events([str(tmp_path / "nope.json")], None, LIMITS)
-
-
-# ---- events in a project config --------------------------------------------------------------
-
-def test_config_accepts_inline_json_events_as_the_command_line_does(tmp_path: Path) -> None:
-    make_zip(tmp_path / "fn.zip", [File("app.py", b"def handler(e, c):\n    return e\n")])
-    (tmp_path / "events").mkdir()
-    (tmp_path / "events" / "get.json").write_text('{"path": "/"}')
-    (tmp_path / "lambdacheck.toml").write_text("""\
-[[functions]]
-name = "api"
-artifact = "fn.zip"
-runtime = "python3.12"
-handler = "app.handler"
-events = ['{"n": 1}', "events/get.json", ' {"n": 2}']
-""")
-    (target,) = select(Selection(), tmp_path).targets
-    assert target.events is not None
-    assert [(e.name, e.payload) for e in target.events] == [
-        ("inline", '{"n": 1}'), ("get", '{"path": "/"}'), ("inline #2", ' {"n": 2}')]
