@@ -34,4 +34,5 @@ def _hint(arch: str) -> str:
     other = "arm64" if arch == "x86_64" else "x86_64"
     pip_platform = "manylinux2014_aarch64" if arch == "arm64" else "manylinux2014_x86_64"
     return (f"rebuild for {arch} (pip: --platform {pip_platform} --only-binary=:all:; "
-            f"npm: --cpu={'arm64' if arch == 'arm64' else 'x64'}), or deploy the function as {other}")
+            f"npm: --cpu={'arm64' if arch == 'arm64' else 'x64'}), "
+            f"or deploy the function as {other}")

@@ -14,7 +14,8 @@ from checker.findings import Finding, Severity
 from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.view import Located
 
-_EXTENSION = re.compile(r"^(?P<module>[^.]+)\.cpython-(?P<version>\d)(?P<minor>\d+)[a-z]*-(?P<platform>[^.]+)\.so$")
+_EXTENSION = re.compile(r"^(?P<module>[^.]+)\.cpython-(?P<version>\d)(?P<minor>\d+)[a-z]*"
+                        r"-(?P<platform>[^.]+)\.so$")
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
 
