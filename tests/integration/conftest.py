@@ -25,6 +25,7 @@ import pytest
 
 from checker.catalog.load import load_catalog
 from checker.catalog.model import Catalog, HandlerStyle, Runtime
+from tests.build.registry import LoopbackRegistry, registry_address, registry_problem
 
 REQUIRE_DOCKER_ENV = "LAMBDACHECK_REQUIRE_DOCKER"
 REQUIRE_QEMU_ENV = "LAMBDACHECK_REQUIRE_QEMU"
@@ -217,3 +218,22 @@ def build_image(docker_client: docker.DockerClient, tmp_path_factory: pytest.Tem
     for tag in built:
         with contextlib.suppress(docker.errors.ImageNotFound, docker.errors.APIError):
             docker_client.images.remove(tag, force=True)
+
+
+@pytest.fixture(scope="session")
+def loopback_registry(docker_client: docker.DockerClient,
+                      tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackRegistry]:
+    """The loopback registry of LAMBDACHECK_REGISTRY (tests/build/registry.py): skip without
+    one, fail with LAMBDACHECK_REQUIRE_DOCKER=1. What the tests pushed is removed at the end."""
+    del docker_client  # pushing needs the engine and the stand-ins
+    try:
+        address = registry_address()
+    except ValueError as error:
+        pytest.fail(str(error))
+    problem = registry_problem(address)
+    if problem is not None:
+        _unavailable(problem)
+    assert address is not None  # registry_problem(None) is a problem
+    registry = LoopbackRegistry(address, tmp_path_factory.mktemp("registry"))
+    yield registry
+    registry.close()

@@ -1,0 +1,175 @@
+"""`lambdacheck run --image 127.0.0.1:PORT/... --pull always|missing|never` against a real
+registry on loopback (tests/build/registry.py; skipped without LAMBDACHECK_REGISTRY, failed
+with LAMBDACHECK_REQUIRE_DOCKER=1). The pulled image is built for the session from the
+stand-in plus layers of random bytes and removed from the engine before each test, so a pull
+really downloads. Every failure is the registry's or the engine's own: a tag never pushed, a
+port where nothing listens, an index with only an arm64 image, a single arm64 image. Each is
+one line naming the image and the reason, exit 2; the autouse _no_leftovers check (conftest)
+fails any test that leaves a lambdacheck container or run dir behind."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.build import images
+from tests.build.registry import LoopbackRegistry
+from tests.build.zips import File, make_zip
+from tests.integration.conftest import STANDIN_IMAGES, STANDINS
+
+pytestmark = pytest.mark.docker
+
+PROVIDED = STANDINS / "provided.toml"
+RANDOM_LAYERS = (3_000_000, 2_000_000)
+
+
+def lambdacheck(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "checker", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.fixture
+def function(tmp_path: Path) -> Path:
+    return make_zip(tmp_path / "fn.zip", [
+        File("bootstrap", (STANDINS / "custom" / "bootstrap").read_bytes(), mode=0o755)])
+
+
+def run(function: Path, image: str, pull: str) -> subprocess.CompletedProcess[str]:
+    return lambdacheck("run", function, "--runtime", "standin-provided", "--runtime-file",
+                       PROVIDED, "--image", image, "--pull", pull)
+
+
+def passed(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "1 target: 1 passed, 0 failed; 1 executed, 0 skipped"
+
+
+def pull_lines(result: subprocess.CompletedProcess[str], image: str) -> list[str]:
+    return [line for line in result.stderr.splitlines()
+            if f"pulling {image}" in line or f"pulled {image}" in line]
+
+
+def pull_error(result: subprocess.CompletedProcess[str], function: Path, image: str) -> str:
+    """The registry's reason from the one error line a failed pull must be (any other line on
+    stderr is the pull's progress)."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    *before, last = result.stderr.splitlines()
+    assert before == pull_lines(result, image), result.stderr
+    prefix = (f"lambdacheck: error: cannot execute {function} on standin-provided (x86_64): "
+              f"image {image} cannot be pulled: ")
+    assert last.startswith(prefix), last
+    return last.removeprefix(prefix)
+
+
+@pytest.fixture(scope="module")
+def fresh(loopback_registry: LoopbackRegistry) -> str:
+    return loopback_registry.push_fresh(STANDIN_IMAGES[0], "pull", RANDOM_LAYERS)
+
+
+@pytest.fixture
+def absent(fresh: str, loopback_registry: LoopbackRegistry) -> Iterator[str]:
+    """`fresh`, not in the engine before the test nor after it."""
+    loopback_registry.forget(fresh)
+    assert not loopback_registry.has_locally(fresh)
+    yield fresh
+    loopback_registry.forget(fresh)
+
+
+def test_pull_always_downloads_the_image_and_runs_in_it(
+        function: Path, absent: str, loopback_registry: LoopbackRegistry) -> None:
+    result = run(function, absent, "always")
+    passed(result)
+    assert loopback_registry.has_locally(absent)
+    shown = pull_lines(result, absent)
+    # progress is shown, and never a flood: at most a line per layer and a final one
+    assert 1 <= len(shown) <= len(RANDOM_LAYERS) + 2, result.stderr
+
+
+def test_pull_missing_pulls_only_what_the_engine_lacks(
+        function: Path, absent: str) -> None:
+    first = run(function, absent, "missing")
+    passed(first)
+    assert pull_lines(first, absent), first.stderr
+    again = run(function, absent, "missing")
+    passed(again)
+    assert pull_lines(again, absent) == [], again.stderr
+
+
+def test_pull_always_asks_the_registry_even_when_the_engine_has_the_image(
+        function: Path, loopback_registry: LoopbackRegistry) -> None:
+    image = loopback_registry.push_local(STANDIN_IMAGES[0], "gone")
+    try:
+        passed(run(function, image, "always"))  # now in the engine, and in the registry
+        loopback_registry.delete_from_registry(image)  # the engine keeps it
+        passed(run(function, image, "missing"))
+        assert "manifest unknown" in pull_error(run(function, image, "always"), function, image)
+    finally:
+        loopback_registry.forget(image)
+
+
+def test_pull_never_refuses_an_absent_image(function: Path, absent: str) -> None:
+    result = run(function, absent, "never")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        (f"lambdacheck: error: cannot execute {function} on standin-provided (x86_64): image "
+         f"{absent} is not present and --pull is never")]
+
+
+@pytest.mark.parametrize("pull", ["always", "missing"])
+def test_a_tag_never_pushed_is_the_registrys_manifest_unknown(
+        function: Path, fresh: str, pull: str, loopback_registry: LoopbackRegistry) -> None:
+    image = fresh.rsplit(":", 1)[0] + ":never-pushed"
+    reason = pull_error(run(function, image, pull), function, image)
+    assert f"manifest for {image} not found" in reason
+    assert "manifest unknown" in reason
+    assert not loopback_registry.has_locally(image)
+
+
+def test_a_registry_that_is_down_is_connection_refused(function: Path) -> None:
+    with socket.socket() as probe:  # a loopback port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    image = f"127.0.0.1:{port}/lambdacheck-test/down:1"
+    reason = pull_error(run(function, image, "always"), function, image)
+    assert f"127.0.0.1:{port}" in reason
+    assert "connection refused" in reason
+
+
+def arm64_layer() -> tuple[bytes, dict[str, object]]:
+    layer = images.layer_tar([images.File("hello", b"an arm64 image\n")])
+    return layer, images.config_json([layer], architecture="arm64")
+
+
+def test_an_index_without_the_targets_platform_is_no_matching_manifest(
+        function: Path, loopback_registry: LoopbackRegistry) -> None:
+    layer, config = arm64_layer()
+    image = loopback_registry.push_index([images.OciImage(
+        [layer], config, platform={"architecture": "arm64", "os": "linux"})], "arm64-only")
+    reason = pull_error(run(function, image, "always"), function, image)
+    assert reason == "no matching manifest for linux/amd64 in the manifest list entries"
+    assert not loopback_registry.has_locally(image)
+
+
+def test_a_single_arm64_image_is_refused_for_an_x86_64_target(
+        function: Path, loopback_registry: LoopbackRegistry, tmp_path: Path) -> None:
+    layer, config = arm64_layer()
+    loaded_as = "lambdacheck-test/arm64-single:pull"
+    archive = images.docker_archive(tmp_path / "arm64.tar", [layer], config,
+                                    repo_tags=(loaded_as,))
+    image = loopback_registry.push_archive(archive, loaded_as, "arm64-single")
+    try:
+        # Engine 20.10 pulls a single-platform image whatever the platform asked (newer ones
+        # refuse it): lambdacheck reads the pulled image's architecture and refuses to run.
+        result = run(function, image, "always")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr.splitlines()[-1] == (
+            f"lambdacheck: error: cannot execute {function} on standin-provided (x86_64): "
+            f"image {image} is for arm64, the target is x86_64")
+    finally:
+        loopback_registry.forget(image)
