@@ -1,1 +1,2 @@
-"""The runtime catalog: the model, its schema, loading runtimes/ and --runtime-file, and runtimes derived from images."""
+"""The runtime catalog: the model, its schema, loading runtimes/ and --runtime-file, and runtimes
+derived from images."""

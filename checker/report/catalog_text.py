@@ -21,7 +21,8 @@ def render_runtime_table(catalog: Catalog, out: TextIO, today: date) -> None:
                      ",".join(runtime.arches), runtime.language_version or "-", deprecated))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        out.write("  ".join(cells).rstrip() + "\n")
 
 
 def render_runtime(runtime: Runtime, catalog: Catalog, out: TextIO) -> None:

@@ -1,5 +1,6 @@
 """What is wrong with the archive itself: unsafe paths, escaping symlinks, encryption, bombs,
-damaged members, a path that is both a file and a directory, names Linux cannot create. The scanner records these as facts; this rule judges them."""
+damaged members, a path that is both a file and a directory, names Linux cannot create. The
+scanner records these as facts; this rule judges them."""
 
 from __future__ import annotations
 

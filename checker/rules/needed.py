@@ -59,7 +59,8 @@ class NeededLibrariesRule:
             hint=_hint(found.soname, ctx.platform),
             subject=found.soname,
             details=(f"searched: {', '.join(found.searched)}",)
-                    + ((f"also needed by this file: {', '.join(elf.needed)}",) if elf.needed else ()),
+                    + ((f"also needed by this file: {', '.join(elf.needed)}",)
+                       if elf.needed else ()),
         )
 
 

@@ -69,7 +69,8 @@ class SymbolVersionsRule:
         )
 
 
-def _classify(found: Resolution, needs: list[VersionNeed]) -> tuple[list[VersionNeed], list[VersionNeed]]:
+def _classify(found: Resolution,
+              needs: list[VersionNeed]) -> tuple[list[VersionNeed], list[VersionNeed]]:
     missing: list[VersionNeed] = []
     unknown: list[VersionNeed] = []
     for need in needs:

@@ -21,8 +21,8 @@ _PROCESS_EXIT = re.compile(r"\(rapid\) Process (\S+) exited: (.*)$")
 _RESET = re.compile(r"\(rapid\) Reset initiated: (\w+)")
 FATAL_ERROR = re.compile(r"\(rapid\) First fatal error stored in appctx: (\S+)")
 _NOT_STARTED = re.compile(r"\(rapid\) The runtime was not started\.")
-_FINISHED = re.compile(r"^REPORT RequestId: |\(rapid\) Invoke DONE failed|\(rapid\) Reset initiated: "
-                       r"ReleaseFail")
+_FINISHED = re.compile(r"^REPORT RequestId: |\(rapid\) Invoke DONE failed"
+                       r"|\(rapid\) Reset initiated: ReleaseFail")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""scripts/generate_catalog.py on the vendored, trimmed live-Lambda listings (tests/data/live-dumps).
+"""scripts/generate_catalog.py on the vendored, trimmed live-Lambda listings
+(tests/data/live-dumps).
 
 The expected values are read by hand from those listings (the file names, the rpm lines, the
 lifecycle JSON) and from the upstream version rules, not computed by the generator.

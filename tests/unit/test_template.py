@@ -376,9 +376,8 @@ Resources:
     (spec,) = found.functions
     assert spec.runtimes == ("python3.12",)
     assert [note.split(" is ")[0] for note in found.notes] == [
-        ("Fn: remote layer [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-        "[... not checked"), "Fn: environment variable Environment",
-        "Fn: environment variable Layers"]
+        "Fn: remote layer " + "[" * 76 + "[... not checked",
+        "Fn: environment variable Environment", "Fn: environment variable Layers"]
     assert all(len(note) < 200 for note in found.notes)
 
 
@@ -464,7 +463,8 @@ def test_a_template_over_the_cap_is_refused_before_parsing(tmp_path: Path) -> No
     assert path.stat().st_size > TEMPLATE_CAP
     with pytest.raises(InputError) as caught:
         bounded(lambda: load_template(path), seconds=10)
-    assert caught.value.message == f"cannot read template {path}: larger than 4 MiB; refusing to read it"
+    assert caught.value.message == (f"cannot read template {path}: larger than 4 MiB; "
+                                     "refusing to read it")
 
 
 def test_a_fifo_is_refused_instead_of_blocking(tmp_path: Path) -> None:

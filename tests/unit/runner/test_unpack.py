@@ -73,7 +73,8 @@ def test_later_layers_override_earlier_ones_without_following_their_links(
         tmp_path: Path, dest: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
-    first = make_zip(tmp_path / "1.zip", [File("python/mod.py", b"one"), Symlink("lib", str(outside))])
+    first = make_zip(tmp_path / "1.zip",
+                     [File("python/mod.py", b"one"), Symlink("lib", str(outside))])
     second = make_zip(tmp_path / "2.zip", [File("python/mod.py", b"two", mode=0o600),
                                            File("lib/libx.so", b"elf")])
     unpack(first, dest)
