@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(docker.io musl-tools gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user-static
-              binfmt-support debootstrap unzip curl skopeo)
+              binfmt-support debootstrap unzip curl skopeo docker-registry)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -27,12 +27,26 @@ if ! docker info >/dev/null 2>&1; then
   bash scripts/start_docker.sh
   started_dockerd=1
 fi
+registry_pid=${LAMBDACHECK_REGISTRY_PID:-/tmp/lambdacheck-registry.pid}
+started_registry=0
 cleanup() {
+  if [ "$started_registry" = 1 ] && [ -f "$registry_pid" ]; then
+    kill "$(cat "$registry_pid")" 2>/dev/null || true
+  fi
   if [ "$started_dockerd" = 1 ] && [ -f /tmp/lambdacheck-dockerd.pid ]; then
     kill "$(cat /tmp/lambdacheck-dockerd.pid)" 2>/dev/null || true
   fi
 }
 trap cleanup EXIT
+
+echo "== starting the loopback registry (if it is not answering)"
+export LAMBDACHECK_REGISTRY_PORT=${LAMBDACHECK_REGISTRY_PORT:-5000}
+export LAMBDACHECK_REGISTRY=127.0.0.1:$LAMBDACHECK_REGISTRY_PORT  # the pull tests push here
+if ! curl -fsS -o /dev/null --max-time 2 "http://$LAMBDACHECK_REGISTRY/v2/" 2>/dev/null; then
+  rm -f "$registry_pid"  # stale: nothing answers
+  started_registry=1  # set first: a start that fails half-way is still stopped
+  bash scripts/start_registry.sh
+fi
 
 echo "== building the stand-in emulator images (cached by tag)"
 bash scripts/build_standins.sh
