@@ -40,7 +40,8 @@ runtimes_app = typer.Typer(help="The runtime catalog: list, show, probe.")
 app.add_typer(runtimes_app, name="runtimes")
 
 # Options shared by check and run (Typer reads them from the signatures).
-Artifacts = Annotated[list[Path], typer.Argument(  # readable=False: the reader says why, in one line
+# readable=False: the reader says why, in one line
+Artifacts = Annotated[list[Path], typer.Argument(
     metavar="ARTIFACT", hidden=True, show_default=False, readable=False)]  # see ARTIFACTS_HELP
 # Typer shows an argument's type (`<list[Path]>`) whatever its metavar: say it in words instead.
 ARTIFACTS_HELP = ("ARTIFACT: a deployment ZIP, an unpacked folder or a container image "

@@ -1,4 +1,5 @@
-"""checker.image.reader on real images built FROM the stand-ins with `docker build`, read three ways:
+"""checker.image.reader on real images built FROM the stand-ins with `docker build`, read three
+ways:
 `docker save` archives with no engine, OCI archives made from them, and the engine itself.
 
 The engine is the oracle: `docker export` of a created (never started) container is the merged

@@ -1,4 +1,5 @@
-"""checker.image.reader on real archives built in Python: docker-archives, OCI layouts, damaged ones."""
+"""checker.image.reader on real archives built in Python: docker-archives, OCI layouts, damaged
+ones."""
 
 from __future__ import annotations
 
@@ -226,7 +227,8 @@ def test_memory_stays_bounded_whatever_the_layer_size(tmp_path: Path) -> None:
     with packed.open("wb") as out:
         subprocess.run(["gzip", "-1", "-c", str(archive)], stdout=out, check=True)
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking pytest process.
-    code = ("import re, sys\nfrom pathlib import Path\nfrom checker.image.reader import read_image\n"
+    code = ("import re, sys\nfrom pathlib import Path\n"
+            "from checker.image.reader import read_image\n"
             "from checker.options import ImageRef\n"
             "facts = read_image(ImageRef.parse(sys.argv[1]))\n"
             "status = Path('/proc/self/status').read_text()\n"

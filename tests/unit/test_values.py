@@ -128,7 +128,8 @@ def test_event_folder_with_sidecar_expectations(tmp_path: Path) -> None:
     (tmp_path / "put.expect.json").write_text('{"ok": true}')
     (tmp_path / "get.json").write_text("{}")
     events = load_events([str(tmp_path)], '{"default": 1}', LIMITS)
-    assert events == (Event("get", "{}", '{"default": 1}'), Event("put", '{"a": 1}', '{"ok": true}'))
+    assert events == (Event("get", "{}", '{"default": 1}'),
+                      Event("put", '{"a": 1}', '{"ok": true}'))
 
 
 def test_event_over_the_payload_limit_is_kept_as_its_size(tmp_path: Path) -> None:
