@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 from checker.artifact.reader import scan_artifact
 from checker.catalog import from_image
 from checker.catalog.model import Limit
+from checker.engine import ConnectExporter
 from checker.errors import UsageError
 from checker.facts import ArtifactFacts, ArtifactRole
 from checker.findings import CheckResult, TargetResult
-from checker.options import ExecOptions, ImageRef, Target
+from checker.image.ref import ImageRef
+from checker.options import ExecOptions, Target
 from checker.rules import ALL_RULES, NotApplicable, Rule, RuleContext
 from checker.rules.handler import handler_texts
 from checker.rules.view import FileView
@@ -43,17 +45,21 @@ class TextWanted:
 
 def check_targets(targets: Sequence[Target], *, today: date | None = None,
                   jobs: int | None = None, execute: ExecOptions | None = None,
-                  limits: Mapping[str, Limit] | None = None) -> tuple[TargetResult, ...]:
+                  limits: Mapping[str, Limit] | None = None,
+                  connect: ConnectExporter | None = None) -> tuple[TargetResult, ...]:
     """Static results per target. `execute` (for `run`) supplies memory/timeout/env for the
-    limits rule; `limits` are the catalog's quotas (the rules fall back to Lambda's defaults)."""
-    scans = scan_all(targets, jobs=jobs)
+    limits rule; `limits` are the catalog's quotas (the rules fall back to Lambda's defaults);
+    `connect` gives the engine docker-daemon images are read from (picklable: worker
+    processes call it)."""
+    scans = scan_all(targets, jobs=jobs, connect=connect)
     day = today or date.today()
     base = execute or ExecOptions()
     return tuple(check_target(t, scans, day, base.for_target(t), limits or {}) for t in targets)
 
 
-def scan_all(targets: Sequence[Target], *,
-             jobs: int | None = None) -> dict[ScanKey, ArtifactFacts | ImageFacts]:
+def scan_all(targets: Sequence[Target], *, jobs: int | None = None,
+             connect: ConnectExporter | None = None,
+             ) -> dict[ScanKey, ArtifactFacts | ImageFacts]:
     wanted: dict[ScanKey, list[str]] = {}
     arches: dict[ScanKey, str] = {}  # a multi-platform image is read for its target's arch
     for target in targets:
@@ -66,21 +72,24 @@ def scan_all(targets: Sequence[Target], *,
     keys = list(wanted)
     cores = jobs or os.cpu_count() or 1
     if len(keys) == 1 or cores == 1:  # one artifact: its members are split across the cores
-        return {key: _scan(key, TextWanted(wanted[key]), cores, arches.get(key)) for key in keys}
+        return {key: _scan(key, TextWanted(wanted[key]), cores, arches.get(key), connect)
+                for key in keys}
     with ProcessPoolExecutor(max_workers=min(len(keys), cores)) as pool:
-        futures = {key: pool.submit(_scan, key, TextWanted(wanted[key]), 1, arches.get(key))
-                   for key in keys}
+        futures = {key: pool.submit(_scan, key, TextWanted(wanted[key]), 1, arches.get(key),
+                                    connect) for key in keys}
         return {key: future.result() for key, future in futures.items()}
 
 
 def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int,
-          arch: str | None = None) -> ArtifactFacts | ImageFacts:
+          arch: str | None = None, connect: ConnectExporter | None = None,
+          ) -> ArtifactFacts | ImageFacts:
     path, role = key
     if isinstance(path, ImageRef):
         from checker.image.reader import read_image  # loaded only when an image is checked
 
         return read_image(path, want_text=from_image.want_text,
-                          want_elf=from_image.want_elf, arch=arch, workers=workers)
+                          want_elf=from_image.want_elf, arch=arch, workers=workers,
+                          connect=connect)
     return scan_artifact(path, role, want_text=want_text, name=str(path), workers=workers)
 
 

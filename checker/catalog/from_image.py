@@ -11,19 +11,28 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+from collections.abc import Iterable
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from checker.arches import multiarch_triplet
 from checker.catalog.model import HandlerStyle, Platform, Runtime
 from checker.facts import ArtifactFacts, FileFacts
+from checker.lambda_env import (
+    GENERIC_LIBRARY_DIRS,
+    LANG_DIR,
+    OPT,
+    RUNTIME_DIR,
+    SYSTEM_LIBRARY_DIRS,
+    TASK_ROOT,
+    Arch,
+)
 
 if TYPE_CHECKING:  # the image reader loads only when an image is checked
     from checker.image.reader import ImageFacts
 
 IMAGE_FAMILY = "image"
-DEFAULT_LOADER_DIRS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib")
-FUNCTION_ROOTS = ("/var/task", "/opt", "/var/runtime", "/var/lang")
+DEFAULT_LOADER_DIRS = (*SYSTEM_LIBRARY_DIRS, *GENERIC_LIBRARY_DIRS)
+FUNCTION_ROOTS = (TASK_ROOT, OPT, RUNTIME_DIR, LANG_DIR)
 AWS_ENTRYPOINT = "/lambda-entrypoint.sh"
 _INCLUDE = re.compile(r"^\s*include\s+(\S+)")
 
@@ -83,8 +92,7 @@ def image_platform(image: ImageFacts, arch: str) -> Platform:
 def loader_path(ld_library_path: str, filesystem: ArtifactFacts, arch: str) -> tuple[str, ...]:
     dirs = [d for d in ld_library_path.split(":") if d]
     dirs += _ld_so_conf(filesystem, "etc/ld.so.conf", depth=0)
-    multiarch = multiarch_triplet(arch)
-    dirs += [f"/lib/{multiarch}", f"/usr/lib/{multiarch}"]
+    dirs += Arch.multiarch_dirs_of(arch)
     dirs += DEFAULT_LOADER_DIRS
     return tuple(dict.fromkeys(posixpath.normpath(d) for d in dirs))
 
@@ -169,11 +177,18 @@ def _glibc(files: dict[str, FileFacts]) -> str:
     for path, file in files.items():
         if file.elf is None or (file.elf.soname or posixpath.basename(path)) != "libc.so.6":
             continue
-        for name in file.elf.version_defs:
-            if name.startswith("GLIBC_2."):
-                parts = tuple(int(p) for p in name[6:].split(".") if p.isdigit())
-                best = max(best, parts)
+        best = max(best, highest_glibc_node(file.elf.version_defs))
     return ".".join(map(str, best[:2])) if best else "unknown"
+
+
+def highest_glibc_node(version_defs: Iterable[str]) -> tuple[int, ...]:
+    """The highest GLIBC_2.N[.N] version node among libc.so.6's definitions, as numbers
+    ((2, 31) for GLIBC_2.31); () when it defines none. (Also the probe's glibc fallback.)"""
+    best: tuple[int, ...] = ()
+    for name in version_defs:
+        if name.startswith("GLIBC_2."):
+            best = max(best, tuple(int(p) for p in name[6:].split(".") if p.isdigit()))
+    return best
 
 
 def _os_name(filesystem: ArtifactFacts) -> str:

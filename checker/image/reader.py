@@ -1,6 +1,6 @@
 """Read a container image without running it: its config and its merged root filesystem.
 
-Sources (checker.options.ImageRef): `docker-archive:PATH` and `oci-archive:PATH` are read with
+Sources (checker.image.ref.ImageRef): `docker-archive:PATH` and `oci-archive:PATH` are read with
 no engine at all; `docker-daemon:NAME[:TAG]` reads the engine's `docker save` stream. Each
 layer is read in one pass (image/layer.py) and the layers are merged in order, whiteouts
 applied (image/merge.py); every byte is checked against the digests the image's metadata gives
@@ -25,19 +25,19 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from checker.arches import lambda_arch
 from checker.artifact.reader import ScanLimits, picklable
+from checker.engine import ConnectExporter, EngineError
 from checker.errors import EngineUnavailable, InputError
 from checker.facts import AnomalyKind, ArtifactFacts, ArtifactRole
 from checker.image.archive import BlobSpan, read_archive_chunks, read_archive_file
+from checker.image.config import ImageConfig, image_config
 from checker.image.layer import Budget, LayerDiff, Wants, read_layer, read_layer_at
 from checker.image.manifest import ImagePlan, LayerRef
 from checker.image.merge import Filesystem
+from checker.image.ref import ImageRef
 from checker.image.stream import BlobError
-from checker.options import ImageRef
 
 IMAGE_LIMITS = ScanLimits(
     max_unpacked_bytes=12 * 1024**3,  # decompressed layer bytes; Lambda's limit is 10 GB
@@ -45,26 +45,6 @@ IMAGE_LIMITS = ScanLimits(
     max_ratio=1000,
     max_text_bytes=1_048_576,
 )
-
-
-@dataclass(frozen=True)
-class ImageConfig:
-    """The image config's runtime settings, as the engine (and Lambda) would apply them.
-
-    architecture: "x86_64" for amd64, "arm64" for arm64 (Lambda's names); else the raw value
-    entrypoint/cmd: None when unset, () when set to an empty list
-    env: ENV entries in order, split at the first "="
-    """
-
-    architecture: str
-    os: str
-    variant: str | None
-    entrypoint: tuple[str, ...] | None
-    cmd: tuple[str, ...] | None
-    env: tuple[tuple[str, str], ...]
-    workdir: str
-    user: str
-    labels: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -111,24 +91,25 @@ def read_image(
     limits: ScanLimits = IMAGE_LIMITS,
     arch: str | None = None,
     workers: int | None = None,
+    connect: ConnectExporter | None = None,
 ) -> ImageFacts:
     """Read the image `ref` names. `want_text(path)`: keep the file's bytes in
     filesystem.texts (up to limits.max_text_bytes); `want_elf(path)`: parse an ELF file's
     facts (others are only sniffed). `arch` ("x86_64"/"arm64") picks the image of a
     multi-platform OCI index. An archive file's layers are read by up to `workers`
-    processes (default: one per core) when the two functions can be pickled.
-    InputError when the image cannot be read at all."""
+    processes (default: one per core) when the two functions can be pickled. `connect`
+    gives the engine a docker-daemon image is saved from (checker.runner.connect; the reader
+    never makes one itself). InputError when the image cannot be read at all."""
     wants = Wants(want_text, want_elf, limits.max_text_bytes)
     reading = _Reading(wants, limits, Filesystem(want_text),
                        workers if workers is not None else os.cpu_count() or 1)
     label = str(ref)
-    if ref.transport == "docker-daemon":
-        plan = _read_daemon(ref.reference, label, reading)
+    if not ref.is_archive:
+        plan = _read_daemon(ref.location, label, reading, connect)
         archive_size = None
     else:
-        path, selector = _split_reference(ref.reference)
-        plan = read_archive_file(path, ref.transport, selector, arch, label, reading)
-        archive_size = path.stat().st_size
+        plan = read_archive_file(ref, arch, reading)
+        archive_size = ref.path.stat().st_size
     return reading.facts(label, plan, archive_size)
 
 
@@ -224,68 +205,13 @@ def _read_span(span: BlobSpan, wants: Wants, limits: ScanLimits) -> LayerDiff:
                          Budget(limits.max_unpacked_bytes, limits.max_members))
 
 
-def image_config(config: Mapping[str, Any], label: str) -> ImageConfig:
-    """ImageConfig from an image config JSON object (docker's or OCI's: the same fields)."""
-    settings = config.get("config") or {}
-    if not isinstance(settings, dict):
-        raise InputError(f"{label}: the image config's config is not an object")
-    architecture = _string(config.get("architecture"), "architecture", label)
-    labels = settings.get("Labels") or {}
-    if not isinstance(labels, dict):
-        raise InputError(f"{label}: the image config's Labels is not an object")
-    variant = config.get("variant")
-    return ImageConfig(
-        architecture=lambda_arch(architecture),
-        os=_string(config.get("os"), "os", label),
-        variant=str(variant) if variant else None,
-        entrypoint=_argv(settings.get("Entrypoint"), "Entrypoint", label),
-        cmd=_argv(settings.get("Cmd"), "Cmd", label),
-        env=tuple(_env_pair(item) for item in _argv(settings.get("Env"), "Env", label) or ()),
-        workdir=_string(settings.get("WorkingDir"), "WorkingDir", label),
-        user=_string(settings.get("User"), "User", label),
-        labels={str(key): str(value) for key, value in labels.items()},
-    )
-
-
-def _argv(value: Any, key: str, label: str) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise InputError(f"{label}: the image config's {key} is not a list of strings")
-    return tuple(value)
-
-
-def _string(value: Any, key: str, label: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(f"{label}: the image config's {key} is not a string")
-    return value
-
-
-def _env_pair(item: str) -> tuple[str, str]:
-    key, _, value = item.partition("=")
-    return key, value
-
-
-def _split_reference(reference: str) -> tuple[Path, str | None]:
-    """PATH[:SELECTOR] (skopeo's syntax): the longest prefix that is an existing file is the
-    path; what follows its colon selects an image in the archive ("name:tag", "@0")."""
-    cut = len(reference)
-    while cut > 0:
-        if Path(reference[:cut]).is_file():
-            rest = reference[cut + 1:]
-            return Path(reference[:cut]), rest or None
-        cut = reference.rfind(":", 0, cut)
-    return Path(reference), None  # does not exist: read_archive_file says so
-
-
-def _read_daemon(name: str, label: str, reading: _Reading) -> ImagePlan:
-    from checker.runner.docker import Engine  # the SDK is imported only when needed
-    from checker.runner.errors import ContainerError
-
+def _read_daemon(name: str, label: str, reading: _Reading,
+                 connect: ConnectExporter | None) -> ImagePlan:
+    if connect is None:
+        raise InputError(f"{label}: no container engine to read it from",
+                         "use docker-archive:PATH (docker save NAME -o PATH)")
     try:
-        engine = Engine.connect()
+        engine = connect()
     except EngineUnavailable as error:
         raise InputError(f"{label}: {error.message}", error.hint) from None
     try:
@@ -293,8 +219,8 @@ def _read_daemon(name: str, label: str, reading: _Reading) -> ImagePlan:
         if chunks is None:
             raise InputError(f"image {name} is not in the local engine",
                              "docker pull/build it, or use docker-archive:PATH")
-        return read_archive_chunks(_engine_errors(chunks, ContainerError), label, reading)
-    except ContainerError as error:
+        return read_archive_chunks(_engine_errors(chunks, EngineError), label, reading)
+    except EngineError as error:
         raise InputError(f"{label}: {error}") from None
     finally:
         engine.close()

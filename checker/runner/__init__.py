@@ -3,10 +3,12 @@
 Layout: spec (the container as data), unpack (artifact → mount dirs), rie (HTTP to the RIE),
 logs (reading the RIE's log), outcome + expect (verdicts), extensions (extension testcases),
 emulation (can this host run arm64? binfmt_misc), memory (cgroup peak and OOM kills), docker
-(the only SDK user), images + archives + rie_binary (container-image functions), session
-(labels, cleanup), signals (SIGTERM, deferred Ctrl-C), invoker (one target), execute (all
-targets). Only docker, memory, images, session, invoker and execute need an engine; the rest
-is pure and unit-tested without one.
+(the only SDK user: checker.engine's Engine protocol over the Docker SDK), images + archives +
+rie_binary (container-image functions), session (labels, cleanup), signals (SIGTERM, deferred
+Ctrl-C), invoker (one target), execute (all targets). Only docker, memory, images, session,
+invoker and execute need an engine: they take a checker.engine.Engine, so their unit tests give
+them a fake one (tests/build/engine.py); the rest is pure and unit-tested without one.
+`connect()` makes the real engine.
 
 The names below load on first use, so that importing a pure module (checker.runner.emulation)
 does not import the Docker SDK. Take them from here: `from checker.runner import execute`.
@@ -18,12 +20,14 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from checker.runner.docker import connect
     from checker.runner.execute import clean_leftovers, engine_status, execute
     from checker.runner.result import ExecutionResult
 
-__all__ = ["ExecutionResult", "clean_leftovers", "engine_status", "execute"]
+__all__ = ["ExecutionResult", "clean_leftovers", "connect", "engine_status", "execute"]
 _HOMES = {"ExecutionResult": "checker.runner.result", "clean_leftovers": "checker.runner.execute",
-          "engine_status": "checker.runner.execute", "execute": "checker.runner.execute"}
+          "connect": "checker.runner.docker", "engine_status": "checker.runner.execute",
+          "execute": "checker.runner.execute"}
 
 
 def __getattr__(name: str) -> object:

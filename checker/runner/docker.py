@@ -1,4 +1,6 @@
-"""The only module that imports the Docker SDK. Engine calls in, our errors out.
+"""The only module that imports the Docker SDK: DockerEngine implements checker.engine's Engine
+protocol with it, and connect() is the factory the CLI's callers use. Engine calls in, our
+errors out.
 
 Connection failures become EngineUnavailable, pull failures ImageUnavailable (checker.errors);
 everything else the engine refuses becomes ContainerError (one target's problem).
@@ -12,7 +14,6 @@ import json
 import socket
 import tarfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import IO, Any
 
 import docker
@@ -21,11 +22,13 @@ from docker.constants import DEFAULT_UNIX_SOCKET
 from docker.types import LogConfig, Ulimit
 from docker.utils import kwargs_from_env, parse_repository_tag
 
-from checker.arches import lambda_arch
+from checker.engine import ContainerState
 from checker.errors import EngineUnavailable, ImageUnavailable
+from checker.lambda_env import Arch
 from checker.options import NetworkMode
 from checker.runner.errors import ContainerError
 from checker.runner.spec import ContainerSpec
+from checker.streams import ChunkFile
 
 # requests' exceptions derive from OSError; the SDK raises them raw for connection problems.
 _ENGINE_ERRORS = (docker.errors.DockerException, OSError)
@@ -33,23 +36,21 @@ _CONNECT_HINT = "start Docker (scripts/start_docker.sh) or set DOCKER_HOST"
 API_VERSION = "1.41"
 
 
-@dataclass(frozen=True)
-class ContainerState:
-    running: bool
-    exit_code: int | None
-    oom_killed: bool
-    pid: int  # of its init process on the engine's host; 0 when not running
+def connect(timeout_s: float = 10.0) -> DockerEngine:
+    """The Docker engine DOCKER_HOST (or the default socket) names, connected; EngineUnavailable
+    when none answers or it is older than API_VERSION."""
+    return DockerEngine.connect(timeout_s)
 
 
-class Engine:
-    """A connected Docker engine."""
+class DockerEngine:
+    """A connected Docker engine (checker.engine.Engine)."""
 
     def __init__(self, client: docker.DockerClient) -> None:
         self._client = client
         self._api = client.api
 
     @classmethod
-    def connect(cls, timeout_s: float = 10.0) -> Engine:
+    def connect(cls, timeout_s: float = 10.0) -> DockerEngine:
         # A fixed API version: "auto" would probe the engine inside the constructor and leak
         # that socket when nothing answers. 1.41 (Docker 20.10) brings one-shot stats.
         _reach_unix_socket(timeout_s)
@@ -77,7 +78,7 @@ class Engine:
 
     def arch(self) -> str:
         machine = str(self._call(self._api.info).get("Architecture", ""))
-        return lambda_arch(machine)
+        return Arch.lambda_name(machine)
 
     def has_bridge(self) -> bool:
         """Whether the engine has its default bridge network (not with dockerd --bridge=none)."""
@@ -93,14 +94,15 @@ class Engine:
                 return None
             raise
         machine = str(found.get("Architecture", ""))
-        return lambda_arch(machine)
+        return Arch.lambda_name(machine)
 
     def image_id(self, image: str) -> str:
         return str(self._call(self._api.inspect_image, image).get("Id", ""))
 
     def save_image(self, image: str) -> Iterator[bytes] | None:
         """The `docker save` tar stream of a local image (1 MiB chunks), None when the engine
-        does not have it. Errors while streaming raise ContainerError. (Used by checker.image.reader.)"""
+        does not have it. Errors while streaming raise ContainerError. (Used by
+        checker.image.reader.)"""
         if self.inspect_image(image) is None:
             return None
         try:
@@ -267,7 +269,7 @@ class Engine:
         if stream is None:
             return None
         names = []
-        with tarfile.open(fileobj=io.BufferedReader(_ChunkFile(stream)), mode="r|") as tar:
+        with tarfile.open(fileobj=io.BufferedReader(ChunkFile(stream)), mode="r|") as tar:
             for member in tar:
                 name = member.name.removeprefix("./")
                 if name and "/" not in name and name != "." and not member.isdir():
@@ -284,7 +286,7 @@ class Engine:
         stream = self.archive(container_id, target)
         if stream is None:
             return None
-        with tarfile.open(fileobj=io.BufferedReader(_ChunkFile(stream)), mode="r|") as tar:
+        with tarfile.open(fileobj=io.BufferedReader(ChunkFile(stream)), mode="r|") as tar:
             for member in tar:
                 if member.isfile():
                     extracted = tar.extractfile(member)
@@ -381,29 +383,6 @@ def _loaded_names(text: str) -> list[str]:
 
 def _base64(text: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4))
-
-
-class _ChunkFile(io.RawIOBase):
-    """A readable file over an iterator of byte chunks (for tarfile's stream mode)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._chunk = b""
-        self._offset = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while self._offset >= len(self._chunk):
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._chunk, self._offset = chunk, 0
-        size = min(len(buffer), len(self._chunk) - self._offset)
-        buffer[:size] = self._chunk[self._offset:self._offset + size]
-        self._offset += size
-        return size
 
 
 def _reason(error: BaseException) -> str:

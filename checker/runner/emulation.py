@@ -3,7 +3,8 @@
 A container for another architecture runs under QEMU user emulation only when the kernel has a
 binfmt_misc handler for that architecture's ELF files, and only when the handler was
 registered with the F flag ("fix binary": the kernel opens the interpreter at registration, so
-containers that do not carry qemu can use it). Pure: a binfmt_misc directory (or unpacked files) in, facts out.
+containers that do not carry qemu can use it). Pure: a binfmt_misc directory (or unpacked
+files) in, facts out.
 The directory is the local kernel's; it tells about the engine only when the engine runs here.
 """
 
@@ -13,7 +14,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.arches import gnu_machine, lambda_arch
+from checker.lambda_env import EXTENSIONS_DIR, OPT_BOOTSTRAP, TASK_BOOTSTRAP, Arch
 
 BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
 _ELF_MACHINES = {"arm64": 0xB7, "x86_64": 0x3E}  # e_machine: EM_AARCH64, EM_X86_64
@@ -56,7 +57,7 @@ def elf_arch(header: bytes) -> str | None:
 def host_arch() -> str:
     """This machine's architecture in Lambda's words ("x86_64", "arm64")."""
     machine = platform.machine().lower()
-    return lambda_arch(machine)
+    return Arch.lambda_name(machine)
 
 
 def parse_handler(name: str, text: str) -> BinfmtHandler | None:
@@ -118,7 +119,7 @@ def emulation_problem(arch: str, host: str, binfmt_dir: Path | None = None) -> s
     machine = _ELF_MACHINES.get(arch)
     if machine is None:
         return f"{arch} binaries cannot be emulated (unknown architecture)"
-    qemu = gnu_machine(arch)
+    qemu = Arch.gnu_of(arch)
     handlers = [h for h in read_handlers(binfmt_dir) if h.matches_elf64(machine)]
     if not handlers or not binfmt_enabled(binfmt_dir):
         return (f"no binfmt_misc handler for {qemu}: {arch} targets cannot run on this {host} "
@@ -152,11 +153,10 @@ def foreign_executable_notes(task_dir: Path, opt_dir: Path, foreign_arches: tupl
     architecture the kernel runs under QEMU: it runs here, where Lambda cannot start it."""
     if not foreign_arches:
         return ()
-    candidates = [("/var/task/bootstrap", task_dir / "bootstrap"),
-                  ("/opt/bootstrap", opt_dir / "bootstrap")]
+    candidates = [(TASK_BOOTSTRAP, task_dir / "bootstrap"), (OPT_BOOTSTRAP, opt_dir / "bootstrap")]
     extensions = opt_dir / "extensions"
     if extensions.is_dir():
-        candidates += [(f"/opt/extensions/{path.name}", path)
+        candidates += [(f"{EXTENSIONS_DIR}/{path.name}", path)
                        for path in sorted(extensions.iterdir())]
     notes = []
     for shown, path in candidates:

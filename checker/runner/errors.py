@@ -6,6 +6,8 @@ ExecutionUnavailable (checker.errors) unless --allow-skip-exec.
 
 from __future__ import annotations
 
+from checker.engine import EngineError
+
 
 class RunnerError(Exception):
     """Execution of one target could not happen; the message is one line for the report."""
@@ -15,7 +17,7 @@ class StageError(RunnerError):
     """The artifact or a layer could not be unpacked for the container."""
 
 
-class ContainerError(RunnerError):
+class ContainerError(RunnerError, EngineError):
     """The engine refused or lost the container (create, start, logs, stats)."""
 
 

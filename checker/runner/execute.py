@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from checker.catalog.model import HandlerStyle
+from checker.engine import ConnectEngine, Engine
 from checker.errors import EngineUnavailable, ExecutionUnavailable, ImageUnavailable
 from checker.findings import TargetId
-from checker.options import ExecOptions, ImageRef, NetworkMode, PullPolicy, Target
-from checker.runner.docker import Engine
+from checker.image.ref import ImageRef
+from checker.options import ExecOptions, NetworkMode, PullPolicy, Target
+from checker.runner.docker import connect as connect_docker
 from checker.runner.emulation import emulated_arches, emulation_problem
 from checker.runner.errors import ContainerError
 from checker.runner.image_glibc import image_glibc
@@ -53,15 +55,17 @@ def _quiet(message: str) -> None:
 
 
 def execute(targets: Sequence[Target], options: ExecOptions, *,
-            progress: Callable[[str], None] = _quiet) -> dict[TargetId, ExecutionResult]:
+            progress: Callable[[str], None] = _quiet,
+            connect: ConnectEngine = connect_docker) -> dict[TargetId, ExecutionResult]:
     """Run every target's events in its emulator image; results in the targets' order.
 
     A target that cannot execute raises ExecutionUnavailable (before any container starts
     when that is known up front), unless options.allow_skip: then its result is skipped with
-    the reason. `progress` may be called from worker threads.
+    the reason. `progress` may be called from worker threads. `connect` gives the engine
+    (closed at the end); EngineUnavailable from it makes every target unexecuted.
     """
     try:
-        engine = Engine.connect()
+        engine = connect()
     except EngineUnavailable as error:
         return _checked(targets, {target.id: ExecutionResult(target.id, skipped=error.message)
                                   for target in targets}, options)
@@ -119,18 +123,18 @@ def cannot_execute_message(unexecuted: Sequence[tuple[TargetId, str]], total: in
     return f"{head} {'; '.join(parts)}"
 
 
-def engine_status() -> str | None:
+def engine_status(connect: ConnectEngine = connect_docker) -> str | None:
     """None when an engine answers, else the one-line reason."""
     try:
-        Engine.connect().close()
+        connect().close()
     except EngineUnavailable as error:
         return error.message
     return None
 
 
-def clean_leftovers() -> int:
+def clean_leftovers(connect: ConnectEngine = connect_docker) -> int:
     """`lambdacheck clean`: remove what killed runs left (labelled containers, temp dirs)."""
-    engine = Engine.connect()
+    engine = connect()
     try:
         return remove_leftovers(engine)
     finally:

@@ -8,7 +8,7 @@ import contextlib
 import re
 import uuid
 
-from checker.runner.docker import Engine
+from checker.engine import Engine
 from checker.runner.errors import ContainerError
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
 

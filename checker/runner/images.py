@@ -2,8 +2,10 @@
 its config, see whether it carries the RIE and which extensions, and undo the loading after.
 
 No implicit pull: a docker-daemon image that is not in the engine is pulled only with
---pull missing/always. An archive is loaded for the run and removed afterwards when the engine did not
-hold that image before; tags the archive moved are put back.
+--pull missing/always. An archive is loaded for the run and removed afterwards when the engine
+did not hold that image before; tags the archive moved are put back. A docker-archive of one
+image is loaded as it is; an oci-archive, or one image (:NAME:TAG, :@N) of a docker-archive,
+is first written as a docker-archive of that image (checker/runner/archives.py).
 """
 
 from __future__ import annotations
@@ -14,33 +16,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from checker.arches import lambda_arch
-from checker.errors import ImageUnavailable
-from checker.options import ExecOptions, ImageRef, PullPolicy
-from checker.runner.archives import ArchiveImage, oci_to_docker_archive, read_docker_archive
-from checker.runner.docker import Engine
+from checker.engine import Engine
+from checker.errors import ImageUnavailable, InputError
+from checker.image.config import ImageConfig, inspected_config
+from checker.image.ref import DOCKER_ARCHIVE, ImageRef
+from checker.lambda_env import EXTENSIONS_DIR
+from checker.options import ExecOptions, PullPolicy
+from checker.runner.archives import ArchiveImage, extract_image, read_docker_archive
 from checker.runner.errors import ContainerError, RunnerError
-from checker.runner.extensions import EXTENSIONS_DIR
 from checker.runner.rie_binary import find_rie
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
 from checker.runner.spec import RIE_BINARY, engine_platform
 
 LAMBDA_USERS = frozenset({"", "993", "993:990", "sbx_user1051"})
-
-
-@dataclass(frozen=True)
-class ImageConfig:
-    """What the image's config says about how it starts."""
-
-    image_id: str
-    arch: str
-    entrypoint: tuple[str, ...]
-    cmd: tuple[str, ...]
-    working_dir: str
-    env: tuple[tuple[str, str], ...]
-    user: str
 
 
 @dataclass(frozen=True)
@@ -64,22 +53,6 @@ class _Loaded:
     image_id: str
     was_present: bool
     previous_tags: dict[str, str | None] = field(default_factory=dict)
-
-
-def image_config(found: dict[str, Any]) -> ImageConfig:
-    """The engine's `inspect` of an image, reduced to what starting it needs."""
-    config = found.get("Config") or {}
-    pairs = (item.partition("=") for item in config.get("Env") or ())
-    machine = str(found.get("Architecture", ""))
-    return ImageConfig(
-        image_id=str(found.get("Id", "")),
-        arch=lambda_arch(machine),
-        entrypoint=tuple(str(part) for part in config.get("Entrypoint") or ()),
-        cmd=tuple(str(part) for part in config.get("Cmd") or ()),
-        working_dir=str(config.get("WorkingDir") or ""),
-        env=tuple((key, value) for key, _, value in pairs),
-        user=str(config.get("User") or ""),
-    )
 
 
 class ImageLoader:
@@ -113,14 +86,17 @@ class ImageLoader:
     def _prepare(self, ref: ImageRef, arch: str, options: ExecOptions) -> FunctionImage | str:
         reference = self._present(ref, arch, options)
         if reference is None:
-            return (f"image {ref.reference} is not in the engine; lambdacheck pulls function "
+            return (f"image {ref.location} is not in the engine; lambdacheck pulls function "
                     "images only with --pull missing or --pull always")
         found = self._engine.inspect_image(reference)
         if found is None:
             return f"image {ref} disappeared from the engine"
-        config = image_config(found)
-        if config.arch != arch:
-            return f"image {ref} is for {config.arch}, the target is {arch}"
+        try:
+            config = inspected_config(found, f"image {ref}")
+        except InputError as error:
+            return error.message
+        if config.architecture != arch:
+            return f"image {ref} is for {config.architecture}, the target is {arch}"
         has_rie, extensions = self._look_inside(reference)
         rie_mount = options.rie_path.resolve() if options.rie_path else None
         if rie_mount is None and not has_rie:
@@ -135,19 +111,16 @@ class ImageLoader:
         return FunctionImage(reference, config, rie_mount, tuple(extensions), tuple(notes))
 
     def _present(self, ref: ImageRef, arch: str, options: ExecOptions) -> str | None:
-        if ref.transport == "docker-daemon":
-            return self._daemon_image(ref.reference, arch, options)
-        path = Path(ref.reference)
-        if ref.transport == "docker-archive":
-            self._progress(f"loading {ref}")
-            image = read_docker_archive(path)
-            self._load(path, image)
+        if not ref.is_archive:
+            return self._daemon_image(ref.location, arch, options)
+        self._progress(f"loading {ref}")
+        if ref.transport == DOCKER_ARCHIVE and ref.selector is None:
+            image = read_docker_archive(ref.path)  # loaded as it is, tags and all
+            self._load(ref.path, image)
             return image.image_id
         with tempfile.TemporaryDirectory(prefix="lambdacheck-load-") as work:
             converted = Path(work) / "image.tar"
-            path, ref_name = _split_oci_reference(ref.reference)
-            self._progress(f"loading {ref}")
-            image = oci_to_docker_archive(path, arch, converted, ref_name)
+            image = extract_image(ref, arch, converted)
             self._load(converted, image)
         return image.image_id
 
@@ -196,12 +169,3 @@ class ImageLoader:
         finally:
             self._engine.remove(container)
         return stat is not None and int(stat.get("mode", 0)) & 0o111 != 0, extensions
-
-
-def _split_oci_reference(reference: str) -> tuple[Path, str | None]:
-    """oci-archive:PATH[:NAME] (skopeo's form): the NAME is the index's ref.name annotation."""
-    path = Path(reference)
-    if path.exists() or ":" not in reference:
-        return path, None
-    head, _, name = reference.rpartition(":")
-    return Path(head), name or None

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker.catalog.model import Platform
+from checker.engine import Engine
 from checker.findings import Execution, Invocation
 from checker.options import Event, ExecOptions, NetworkMode, Target
 from checker.runner import rie
-from checker.runner.docker import Engine
 from checker.runner.emulation import foreign_executable_notes
 from checker.runner.errors import Cancelled, ContainerError, RunnerError
 from checker.runner.extensions import extension_invocations, staged_extension_names
@@ -181,8 +181,8 @@ def _spec(session: Session, plan: Plan, options: ExecOptions, staging: Staging |
     ports = _pick_ports(network_mode(options))
     image = plan.function_image
     if image is not None:
-        start = ImageStart(image.reference, image.config.entrypoint, image.config.cmd,
-                           image.config.working_dir, image.rie_mount)
+        start = ImageStart(image.reference, image.config.entrypoint or (), image.config.cmd or (),
+                           image.config.workdir, image.rie_mount)
         return build_image_spec(plan.target, plan.platform, options, start, name=name,
                                 labels=labels, ports=ports)
     if staging is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.runner.docker import Engine
+from checker.engine import Engine
 from checker.runner.errors import ContainerError
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -43,7 +43,8 @@ def locate(pid: int, container_id: str, *, cgroup_root: Path = CGROUP_ROOT,
             return _existing(base / "memory.max_usage_in_bytes", base / "memory.oom_control")
     for _, controllers, path in entries:
         if controllers == "":
-            for base in (cgroup_root / path.lstrip("/"), cgroup_root / "unified" / path.lstrip("/")):
+            relative = path.lstrip("/")
+            for base in (cgroup_root / relative, cgroup_root / "unified" / relative):
                 found = _existing(base / "memory.peak", base / "memory.events")
                 if found is not None:
                     return found

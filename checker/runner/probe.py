@@ -14,21 +14,23 @@ import json
 import re
 import tarfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from checker.arches import multiarch_triplet
+from checker.catalog.from_image import highest_glibc_node
 from checker.elf import ElfError, read_elf
+from checker.engine import ConnectEngine, Engine
 from checker.errors import ImageUnavailable
-from checker.runner.docker import Engine
+from checker.lambda_env import GENERIC_LIBRARY_DIRS, RUNTIME_DIR, SYSTEM_LIBRARY_DIRS, Arch
+from checker.runner.docker import connect as connect_docker
+from checker.runner.image_glibc import glibc_banner_version
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
+from checker.streams import ChunkFile
 
 EXECUTABLE_DIRS = ("/bin", "/usr/bin", "/usr/local/bin", "/var/lang/bin")
 MAX_LIBRARY_BYTES = 1 << 28
-_GLIBC_BANNER = re.compile(rb"release version (\d+\.\d+(?:\.\d+)?)")
 _GCC_COMMENT = re.compile(rb"GCC: \([^)]*\) (\d+\.\d+\.\d+)")
-_NUMERIC = re.compile(r"^\d+(\.\d+)*$")
 _PYTHON = re.compile(r"/python(3\.\d+)$")
 _FAMILY_BINARIES = (("python", "/var/lang/bin/python3"), ("nodejs", "/var/lang/bin/node"),
                     ("ruby", "/var/lang/bin/ruby"), ("java", "/var/lang/bin/java"),
@@ -77,8 +79,9 @@ class _Listing:
         return tuple(sorted((name, *facts) for name, facts in self.entries.items()))
 
 
-def probe_image(image: str, *, arch: str | None = None, pull: bool = True) -> ImageProbe:
-    engine = Engine.connect()
+def probe_image(image: str, *, arch: str | None = None, pull: bool = True,
+                connect: ConnectEngine = connect_docker) -> ImageProbe:
+    engine = connect()
     try:
         return _probe(engine, image, arch, pull)
     finally:
@@ -104,7 +107,7 @@ def _probe(engine: Engine, image: str, arch: str | None, pull: bool) -> ImagePro
 
 
 def _platform(arch: str) -> str:
-    return "linux/arm64" if arch == "arm64" else "linux/amd64"
+    return (Arch.ARM64 if arch == Arch.ARM64 else Arch.X86_64).platform
 
 
 class _Reader:
@@ -135,7 +138,7 @@ class _Reader:
         if stream is None:
             return None
         listing = _Listing()
-        with tarfile.open(fileobj=_ChunkReader(stream), mode="r|") as tar:
+        with tarfile.open(fileobj=ChunkFile(stream), mode="r|") as tar:
             for member in tar:
                 name = member.name.removeprefix("./")
                 if not name or name == "." or "/" in name:
@@ -161,7 +164,7 @@ class _Reader:
         stream = self._engine.archive(self._container, path)
         if stream is None:
             return ""
-        with tarfile.open(fileobj=_ChunkReader(stream), mode="r|") as tar:
+        with tarfile.open(fileobj=ChunkFile(stream), mode="r|") as tar:
             for member in tar:
                 handle = tar.extractfile(member)
                 if handle is not None:
@@ -178,7 +181,7 @@ class _Reader:
         return tuple(sorted(found))
 
     def _family(self, executables: tuple[str, ...]) -> str:
-        runtime = self.listing("/var/runtime", libraries=False)
+        runtime = self.listing(RUNTIME_DIR, libraries=False)
         if runtime is None or "bootstrap" not in runtime.entries:
             return "provided"
         for family, binary in _FAMILY_BINARIES:
@@ -188,9 +191,7 @@ class _Reader:
 
 
 def _defaults(arch: str) -> tuple[str, ...]:
-    multiarch = multiarch_triplet(arch)
-    return ("/lib64", "/usr/lib64", f"/lib/{multiarch}", f"/usr/lib/{multiarch}", "/lib",
-            "/usr/lib")
+    return (*SYSTEM_LIBRARY_DIRS, *Arch.multiarch_dirs_of(arch), *GENERIC_LIBRARY_DIRS)
 
 
 def _conf_dirs(text: str) -> list[str]:
@@ -211,15 +212,16 @@ def _read_library(tar: tarfile.TarFile, member: tarfile.TarInfo) -> _Library | N
         return None
     soname = facts.soname or member.name.rsplit("/", 1)[-1]
     library = _Library(soname, tuple(v for v in facts.version_defs if v != soname))
-    if soname == "libc.so.6" and (banner := _GLIBC_BANNER.search(data)):
-        library.glibc = banner.group(1).decode()
+    if soname == "libc.so.6":
+        library.glibc = glibc_banner_version(data)
     if soname.startswith("libstdc++.so"):
         versions = [m.decode() for m in _GCC_COMMENT.findall(data)]
         library.gcc = max(versions, key=_numeric_key, default=None)
     return library
 
 
-def _resolve(listings: dict[str, _Listing]) -> tuple[tuple[ProbedLibrary, ...], dict[str, _Library]]:
+def _resolve(listings: dict[str, _Listing],
+             ) -> tuple[tuple[ProbedLibrary, ...], dict[str, _Library]]:
     """Each soname the loader finds by name, from the first directory that has it."""
     by_soname: dict[str, _Library] = {}
     for listing in listings.values():
@@ -239,8 +241,7 @@ def _glibc_version(libc: _Library | None) -> str | None:
         return None
     if libc.glibc:
         return libc.glibc
-    numbers = [v.removeprefix("GLIBC_") for v in libc.versions if v.startswith("GLIBC_")]
-    return max((n for n in numbers if _NUMERIC.match(n)), key=_numeric_key, default=None)
+    return ".".join(map(str, highest_glibc_node(libc.versions))) or None
 
 
 def _language_version(family: str, executables: Iterable[str]) -> str | None:
@@ -252,28 +253,6 @@ def _language_version(family: str, executables: Iterable[str]) -> str | None:
 
 def _numeric_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
-
-
-class _ChunkReader(io.RawIOBase):
-    """A readable file over an iterator of byte chunks (the engine's archive stream)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = chunk
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
 
 
 def runtime_toml(probe: ImageProbe, name: str, *, retrieved: date | None = None) -> str:

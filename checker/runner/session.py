@@ -17,7 +17,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from checker.runner.docker import Engine
+from checker.engine import Engine
 from checker.runner.errors import Cancelled, ContainerError
 from checker.runner.spec import ContainerSpec
 

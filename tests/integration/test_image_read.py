@@ -21,7 +21,8 @@ import pytest
 from checker.errors import InputError
 from checker.facts import FileFacts, MemberKind
 from checker.image.reader import ImageFacts, read_image
-from checker.options import ImageRef
+from checker.image.ref import ImageRef
+from checker.runner import connect
 from tests.build.images import EngineImages, docker_to_oci, edit_config
 
 pytestmark = pytest.mark.docker
@@ -76,7 +77,7 @@ def from_archive(built: Built) -> ImageFacts:
 def read(text: str) -> ImageFacts:
     ref = ImageRef.parse(text)
     assert ref is not None
-    return read_image(ref, want_text=lambda path: path.startswith("var/task/"))
+    return read_image(ref, want_text=lambda path: path.startswith("var/task/"), connect=connect)
 
 
 def container_only(path: str) -> bool:

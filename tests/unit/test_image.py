@@ -28,9 +28,9 @@ from checker.errors import InputError
 from checker.facts import AnomalyKind, ArtifactRole, FileFacts, FileFormat, MemberKind
 from checker.image.layer import Budget, Wants, read_layer
 from checker.image.reader import ImageFacts, every_path, read_image
+from checker.image.ref import ImageRef
 from checker.image.stream import CHUNK, Digesting, ForwardReader, decompressing
 from checker.image.tar import TarFormatError, entries
-from checker.options import ImageRef
 from tests.build.compile import BuildCache
 from tests.build.images import (
     Dir,
@@ -229,7 +229,7 @@ def test_memory_stays_bounded_whatever_the_layer_size(tmp_path: Path) -> None:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking pytest process.
     code = ("import re, sys\nfrom pathlib import Path\n"
             "from checker.image.reader import read_image\n"
-            "from checker.options import ImageRef\n"
+            "from checker.image.ref import ImageRef\n"
             "facts = read_image(ImageRef.parse(sys.argv[1]))\n"
             "status = Path('/proc/self/status').read_text()\n"
             "print(facts.unpacked_size, re.search(r'VmHWM:\\s+(\\d+)', status).group(1))")
@@ -385,7 +385,7 @@ def test_zstd_layers_without_a_zstd_library_are_an_input_error(tmp_path: Path) -
     pytest.importorskip("zstandard")
     archive = oci_archive(tmp_path / "oci.tar", [OciImage([BASE], compression="zstd")])
     code = ("import sys; sys.modules['zstandard'] = None; sys.modules['compression.zstd'] = None\n"
-            "from checker.image.reader import read_image\nfrom checker.options import ImageRef\n"
+            "from checker.image.reader import read_image\nfrom checker.image.ref import ImageRef\n"
             "from checker.errors import InputError\n"
             f"try:\n    read_image(ImageRef.parse('oci-archive:{archive}'))\n"
             "except InputError as e:\n    print(e.message)\n")
@@ -570,9 +570,11 @@ def test_the_entry_walk_rejects_a_bad_checksum() -> None:
 
 
 def test_no_engine_for_a_docker_daemon_image_is_an_input_error(tmp_path: Path) -> None:
-    code = ("from checker.image.reader import read_image\nfrom checker.options import ImageRef\n"
+    code = ("from checker.image.reader import read_image\nfrom checker.image.ref import ImageRef\n"
             "from checker.errors import InputError\n"
-            "try:\n    read_image(ImageRef.parse('docker-daemon:some/image:tag'))\n"
+            "from checker.runner import connect\n"
+            "try:\n"
+            "    read_image(ImageRef.parse('docker-daemon:some/image:tag'), connect=connect)\n"
             "except InputError as e:\n    print(e.message)\n")
     environment = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
