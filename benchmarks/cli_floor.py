@@ -1,0 +1,96 @@
+"""Benchmark: the whole CLI against its floors (issue 13's baseline for the performance work).
+
+    python benchmarks/cli_floor.py [--runs N] [--importtime K]
+
+Each figure is the median wall time of N runs (after one warm-up), each a fresh process:
+- `lambdacheck --version`                      (target <= 60 ms)
+- `lambdacheck check` of a tiny ZIP (one static custom runtime, the stand-in runtime file)
+                                               (target <= 120 ms)
+- `lambdacheck run` of the same ZIP: static checks + one invocation in the stand-in
+  (--pull never, host network), against the floor a person would type: `docker run` the
+  stand-in with the RIE as entrypoint, wait until it listens, one `curl`, `docker rm -f`
+  (benchmarks/run_invoke.py's floor)          (target <= 1.5x the floor)
+- `python3 -X importtime -c 'import checker.cli'`: the K modules costing most (cumulative).
+Needs the stand-ins (scripts/build_standins.sh), gcc and curl. Measures the checker package
+Python imports: run it with PYTHONPATH=<a tree> to measure another checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_invoke import STANDINS, build_function, floor
+
+
+def wall(command: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): "
+                         f"{(done.stdout + done.stderr)[-2000:]}")
+    return elapsed
+
+
+def median(measure: Callable[[], float], runs: int) -> float:
+    measure()  # warm the page cache, the engine and the bytecode cache
+    return statistics.median(measure() for _ in range(runs))
+
+
+def import_offenders(count: int) -> list[tuple[int, int, str]]:
+    """(cumulative us, self us, module) of the `count` costliest imports of checker.cli."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import checker.cli"],
+                          capture_output=True, text=True, check=True)
+    rows = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        own, cumulative, name = (part.strip() for part in
+                                 line.removeprefix("import time:").split("|"))
+        rows.append((int(cumulative), int(own), name))
+    return sorted(rows, reverse=True)[:count]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--importtime", type=int, default=15)
+    args = parser.parse_args()
+    cli = [sys.executable, "-m", "checker"]
+    runtime = ["--runtime-file", str(STANDINS / "provided.toml"), "-r", "standin-provided",
+               "--arch", "x86_64"]
+    with tempfile.TemporaryDirectory(prefix="lambdacheck-bench-") as directory:
+        work = Path(directory)
+        work.chmod(0o755)
+        archive, task = build_function("x86_64", work)
+        version = median(lambda: wall([*cli, "--version"]), args.runs)
+        check = median(lambda: wall([*cli, "check", str(archive), *runtime]), args.runs)
+        run = median(lambda: wall([*cli, "run", str(archive), *runtime, "--network", "host",
+                                   "--pull", "never"]), args.runs)
+        raw = median(lambda: floor("x86_64", task), args.runs)
+    rows = [("lambdacheck --version", version, "<= 60 ms"),
+            ("lambdacheck check (tiny ZIP)", check, "<= 120 ms"),
+            ("lambdacheck run (static + 1 invoke)", run, f"<= {1.5 * raw * 1000:.0f} ms (1.5x)"),
+            ("floor: docker run + curl + docker rm -f", raw, "")]
+    print(f"median of {args.runs} runs each (after one warm-up)\n")
+    print(f"{'what':42} {'ms':>7}  target")
+    for name, seconds, target in rows:
+        print(f"{name:42} {seconds * 1000:7.0f}  {target}")
+    print(f"{'run / floor':42} {run / raw:7.2f}x")
+    print(f"\n`{sys.executable} -X importtime -c 'import checker.cli'`, "
+          f"the {args.importtime} costliest (cumulative):")
+    print(f"{'cumulative ms':>13} {'self ms':>8}  module")
+    for cumulative, own, name in import_offenders(args.importtime):
+        print(f"{cumulative / 1000:13.1f} {own / 1000:8.1f}  {name}")
+
+
+if __name__ == "__main__":
+    main()
