@@ -27,6 +27,9 @@ from checker.facts import ElfFacts, VersionNeed
 
 ELF_MAGIC = b"\x7fELF"
 VERSION_PREFIXES = ("GLIBC_", "GLIBCXX_", "CXXABI_", "GCC_")
+# Defined dynamic symbols kept in ElfFacts.exports: how Node finds an addon's init function
+# (node_register_module_v<NODE_MODULE_VERSION>, or N-API's napi_register_module_v1).
+EXPORT_PREFIXES = ("node_register_module_v", "napi_register_module_v")
 
 _ARCH_NAMES = {"EM_X86_64": "x86_64", "EM_AARCH64": "arm64"}
 _CHUNK = 1 << 20
@@ -298,6 +301,7 @@ class _DynamicTables:
         self._entries = entries
         self._data: dict[str, bytes] = {}
         self._name_offsets: array[int] = array("I")  # st_name of each dynamic symbol
+        self._shndx: array[int] = array("H")  # st_shndx of each (SHN_UNDEF 0: not defined here)
         self._nsyms: int | None = None
         self._symsize = int(reader.structs.Elf_Sym.sizeof())
         self._version_budget = _MAX_VERSION_RECORDS
@@ -319,6 +323,7 @@ class _DynamicTables:
                 for aux in auxes
             ),
             "version_defs": tuple(self._version_defs(strings)),
+            "exports": self._exports(),
         }
 
     def _first(self, tag: str) -> int | None:
@@ -335,9 +340,9 @@ class _DynamicTables:
 
     def _table_offsets(self) -> list[tuple[int, int, str]]:
         """(offset, end of segment, table name) of the tables to read, in file order."""
-        wanted = ["DT_STRTAB", "DT_VERDEF", "DT_VERNEED"]
-        if self._first("DT_VERNEED") is not None:  # symbols are named only for needed versions
-            wanted += ["DT_SYMTAB", "DT_VERSYM", "DT_HASH"]
+        wanted = ["DT_STRTAB", "DT_VERDEF", "DT_VERNEED", "DT_SYMTAB", "DT_HASH"]
+        if self._first("DT_VERNEED") is not None:  # symbols are versioned only then
+            wanted.append("DT_VERSYM")
         found = []
         for tag in wanted:
             vaddr = self._first(tag)
@@ -388,14 +393,19 @@ class _DynamicTables:
         return extent
 
     def _read_name_offsets(self, offset: int, size: int) -> None:
-        """Keep only st_name (the first 4 bytes of Elf32_Sym and Elf64_Sym) of each symbol."""
+        """Keep only st_name (the first 4 bytes of Elf32_Sym and Elf64_Sym) and st_shndx
+        (bytes 6-7 of Elf64_Sym, 14-15 of Elf32_Sym) of each symbol."""
         chunk = _CHUNK // self._symsize * self._symsize
+        shndx_at = 3 if self._reader.elf_class == 64 else 7  # in 16-bit units
         for start in range(offset, offset + size, chunk):
             wanted = min(chunk, offset + size - start)
             data = self._reader.source.read(start, wanted)
             whole = data[:len(data) // self._symsize * self._symsize]
             self._name_offsets.extend(
                 _u32_array(whole, self._reader.little)[::self._symsize // 4]
+            )
+            self._shndx.extend(
+                _u16_array(whole, self._reader.little)[shndx_at::self._symsize // 2]
             )
             if len(data) < wanted:
                 self._reader.problem("DT_SYMTAB is cut short by the end of the file")
@@ -457,6 +467,18 @@ class _DynamicTables:
             if first:
                 names.append(self._named(strings, first[0][1].vda_name, "DT_VERDEF name"))
         return names
+
+    def _exports(self) -> tuple[str, ...]:
+        """Names of the defined dynamic symbols that start with one of EXPORT_PREFIXES."""
+        data = self._data.get("strtab", b"")
+        prefixes = tuple(prefix.encode() for prefix in EXPORT_PREFIXES)
+        found: dict[str, None] = {}
+        for name_offset, shndx in zip(self._name_offsets, self._shndx):
+            if shndx != 0 and data.startswith(prefixes, name_offset):
+                end = data.find(b"\0", name_offset)
+                if end > 0:
+                    found[data[name_offset:end].decode("utf-8", "backslashreplace")] = None
+        return tuple(found)
 
     def _symbols_by_index(self, strings: _Strings, indexes: set[int]) -> dict[int, list[str]]:
         """Names of the dynamic symbols DT_VERSYM binds to each of `indexes`, in table order."""

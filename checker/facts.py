@@ -10,6 +10,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from checker.lambda_env import OPT, TASK_ROOT
+
 
 @dataclass(frozen=True)
 class VersionNeed:
@@ -47,6 +49,8 @@ class ElfFacts:
           may still load, so these are facts, not verdicts
     bad_needed: string offsets of DT_NEEDED entries whose name is not inside DT_STRTAB (the
           loader reads a name there all the same: garbage, or past the mapping)
+    exports: defined dynamic symbols named with one of elf.EXPORT_PREFIXES, in table order
+          (a Node addon's node_register_module_vNNN / napi_register_module_v1)
     """
 
     arch: str
@@ -64,6 +68,7 @@ class ElfFacts:
     version_defs: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     bad_needed: tuple[int, ...] = ()
+    exports: tuple[str, ...] = ()
 
 
 class FileFormat(enum.Enum):
@@ -157,7 +162,7 @@ class ArtifactFacts:
     @property
     def mount(self) -> str:
         """Where the artifact's paths start on Lambda ("" for an image: its paths are from /)."""
-        return {ArtifactRole.FUNCTION: "/var/task", ArtifactRole.LAYER: "/opt",
+        return {ArtifactRole.FUNCTION: TASK_ROOT, ArtifactRole.LAYER: OPT,
                 ArtifactRole.IMAGE: ""}[self.role]
 
     def by_path(self) -> dict[str, FileFacts]:
