@@ -28,6 +28,7 @@ import yaml
 
 from checker.errors import ConfigError
 from checker.inputs import MIB, read_input_text
+from checker.lambda_env import DEFAULT_ARCH, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from checker.options import Unresolved
 from checker.project_config import FunctionSpec
 
@@ -35,9 +36,6 @@ SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
 BUILD_DIR = Path(".aws-sam") / "build"
-DEFAULT_ARCH = "x86_64"
-DEFAULT_MEMORY_MB = 128
-DEFAULT_TIMEOUT_S = 3.0
 # CloudFormation takes a template body of at most 1 MB (from S3) after the SAM transform, which
 # only grows a template; 4 MiB leaves room for comments and is parsed in a few seconds.
 TEMPLATE_CAP = 4 * MIB
@@ -522,7 +520,7 @@ class _Reader:
 
     def arches(self, logical_id: str, value: Any) -> tuple[str, ...] | None:
         if value is None:
-            return (DEFAULT_ARCH,)
+            return (DEFAULT_ARCH.value,)
         items = value if isinstance(value, list) else [value]
         arches = [self.literal(item) for item in items]
         if not arches or None in arches:

@@ -15,7 +15,9 @@ from types import MappingProxyType
 
 from packaging.version import InvalidVersion, Version
 
-ARCHES = ("x86_64", "arm64")
+from checker.lambda_env import ARCH_NAMES
+
+ARCHES = ARCH_NAMES
 
 
 class Confidence(enum.Enum):

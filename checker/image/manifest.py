@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from checker.arches import oci_arch
 from checker.errors import InputError
+from checker.lambda_env import Arch
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
 REF_NAME = "org.opencontainers.image.ref.name"
@@ -168,7 +168,7 @@ def _pick_manifest(found: list[tuple[dict[str, Any], str | None]], label: str,
             raise InputError(f"{label} holds no image named {selector}",
                              f"it holds: {', '.join(names)}" if names else None)
     if arch is not None and len(candidates) > 1:
-        wanted = oci_arch(arch)
+        wanted = Arch.oci_of(arch)
         candidates = [(d, name) for d, name in candidates
                       if str((d.get("platform") or {}).get("architecture")) == wanted]
     if len(candidates) == 1:

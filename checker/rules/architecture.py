@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checker.findings import Finding, Severity
+from checker.lambda_env import Arch
 from checker.rules.base import RuleContext
 
 _LOADABLE = ("ET_EXEC", "ET_DYN")
@@ -32,7 +33,7 @@ class ArchitectureRule:
 
 def _hint(arch: str) -> str:
     other = "arm64" if arch == "x86_64" else "x86_64"
-    pip_platform = "manylinux2014_aarch64" if arch == "arm64" else "manylinux2014_x86_64"
+    pip_platform = f"manylinux2014_{Arch.ARM64.gnu if arch == Arch.ARM64 else Arch.X86_64.gnu}"
     return (f"rebuild for {arch} (pip: --platform {pip_platform} --only-binary=:all:; "
             f"npm: --cpu={'arm64' if arch == 'arm64' else 'x64'}), "
             f"or deploy the function as {other}")

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 from checker.facts import FileFormat
 from checker.findings import Finding, Severity
+from checker.lambda_env import PATH_DIRS
 from checker.rules.base import RuleContext
 from checker.rules.view import Located
 
-LAMBDA_PATH = ("/var/lang/bin", "/usr/local/bin", "/usr/bin", "/bin", "/opt/bin")  # images' PATH
+LAMBDA_PATH = PATH_DIRS  # images' PATH
 
 
 def _error(rule: str, path: str, message: str, hint: str, subject: str) -> Finding:

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 
 from checker.facts import MemberKind
 from checker.findings import Finding, Severity
+from checker.lambda_env import EXTENSIONS_DIR
 from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.executable import executable_findings
-
-EXTENSIONS_DIR = "/opt/extensions"
 
 
 class ExtensionsRule:
@@ -23,7 +22,7 @@ class ExtensionsRule:
                       if posixpath.dirname(loc.abs_path) == EXTENSIONS_DIR
                       and loc.file.kind is not MemberKind.DIR]
         if not extensions:
-            raise NotApplicable("no extensions in /opt/extensions")
+            raise NotApplicable(f"no extensions in {EXTENSIONS_DIR}")
         yield from self._collisions(ctx)
         for loc in extensions:
             target = ctx.view.resolve(loc.abs_path)

@@ -9,20 +9,21 @@ from collections.abc import Iterator
 
 from checker.catalog.model import HandlerStyle
 from checker.findings import Finding, Severity
+from checker.lambda_env import CUSTOM_BOOTSTRAPS, OPT, TASK_ROOT
 from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.executable import executable_findings
 from checker.rules.view import Located
 
-BOOTSTRAPS = ("/var/task/bootstrap", "/opt/bootstrap")
+BOOTSTRAPS = CUSTOM_BOOTSTRAPS
 NODE_SUFFIXES = (".js", ".mjs", ".cjs")
 
 
 def python_module_candidates(handler: str, python: tuple[int, int] | None) -> list[str]:
     """Absolute paths the runtime would import the handler's module from, in sys.path order."""
     module = handler.rpartition(".")[0].replace(".", "/")
-    roots = ["/var/task", "/opt/python"]
+    roots = [TASK_ROOT, f"{OPT}/python"]
     if python is not None:
-        roots.append(f"/opt/python/lib/python{python[0]}.{python[1]}/site-packages")
+        roots.append(f"{OPT}/python/lib/python{python[0]}.{python[1]}/site-packages")
     return [f"{root}/{module}{suffix}" for root in roots
             for suffix in (".py", "/__init__.py", ".pyc")]
 
@@ -86,7 +87,7 @@ class HandlerRule:
             if found is None:
                 yield self._finding(
                     "", f"handler module '{module}' not found (looked for "
-                    f"{', '.join(c.removeprefix('/var/task/') for c in candidates[:2])}): "
+                    f"{', '.join(c.removeprefix(TASK_ROOT + '/') for c in candidates[:2])}): "
                     f"Runtime.ImportModuleError: Unable to import module '{module}'",
                     "put the module at the ZIP's root (zip from inside the build folder), or fix "
                     "--handler", handler)
@@ -98,7 +99,7 @@ class HandlerRule:
 
     def _compiled_module(self, ctx: RuleContext, handler: str) -> Located | None:
         module = handler.rpartition(".")[0].replace(".", "/")
-        prefix = f"/var/task/{module}."
+        prefix = f"{TASK_ROOT}/{module}."
         return next((loc for loc in ctx.view
                      if loc.abs_path.startswith(prefix) and loc.abs_path.endswith(".so")), None)
 
@@ -129,10 +130,10 @@ class HandlerRule:
         if not file or not export:
             yield self._bad_format(handler, "file.export (e.g. index.handler)")
             return
-        candidates = [f"/var/task/{file}{s}" for s in NODE_SUFFIXES]
+        candidates = [f"{TASK_ROOT}/{file}{s}" for s in NODE_SUFFIXES]
         if any(ctx.view.resolve(c) for c in candidates):
             return
-        typescript = ctx.view.resolve(f"/var/task/{file}.ts") is not None
+        typescript = ctx.view.resolve(f"{TASK_ROOT}/{file}.ts") is not None
         yield self._finding(
             "", f"handler file {file}.js/.mjs/.cjs not found: Runtime.ImportModuleError: "
             f"Cannot find module '{file}'",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from checker.catalog.from_image import AWS_ENTRYPOINT, command
 from checker.findings import Finding, Severity
+from checker.lambda_env import RUNTIME_BOOTSTRAP, RUNTIME_DIR, TASK_ROOT
 from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.executable import executable_findings
 from checker.rules.view import Located
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from checker.image.reader import ImageFacts
 
 IMAGE_BYTES = 10_737_418_240
-_RUNTIME_DIR_MARKERS = (b"/var/runtime/bootstrap", b"LAMBDA_RUNTIME_DIR")
+_RUNTIME_DIR_MARKERS = (RUNTIME_BOOTSTRAP.encode(), b"LAMBDA_RUNTIME_DIR")
 
 
 def _gib(size: int) -> str:
@@ -84,13 +85,13 @@ class ImageRule:
         if not any(marker in script for marker in _RUNTIME_DIR_MARKERS):
             return  # not the provided-style script: the runtime's own client starts
         env = dict(image.config.env)
-        runtime_dir = env.get("LAMBDA_RUNTIME_DIR", "/var/runtime")
+        runtime_dir = env.get("LAMBDA_RUNTIME_DIR", RUNTIME_DIR)
         bootstrap = posixpath.join(runtime_dir, "bootstrap")
         found = ctx.view.resolve(bootstrap)
         if found is not None:
             yield from executable_findings(self.id, ctx, found, "the runtime bootstrap")
             return
-        task_root = env.get("LAMBDA_TASK_ROOT", "/var/task")
+        task_root = env.get("LAMBDA_TASK_ROOT", TASK_ROOT)
         misplaced = ctx.view.resolve(posixpath.join(task_root, "bootstrap"))
         if misplaced is not None:
             yield self._error(misplaced.report_path,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checker.findings import Finding, Severity
+from checker.lambda_env import EPHEMERAL_RANGE_MB, MEMORY_RANGE_MB, TIMEOUT_RANGE_S
 from checker.rules.base import RuleContext
 
 
@@ -25,10 +26,12 @@ class LimitsRule:
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         settings = ctx.settings
-        yield from self._range(ctx, "memory", settings.memory_mb, "memory_mb", (128, 10240), "MB")
-        yield from self._range(ctx, "timeout", settings.timeout_s, "timeout_s", (1, 900), "s")
+        yield from self._range(ctx, "memory", settings.memory_mb, "memory_mb", MEMORY_RANGE_MB,
+                               "MB")
+        yield from self._range(ctx, "timeout", settings.timeout_s, "timeout_s", TIMEOUT_RANGE_S,
+                               "s")
         yield from self._range(ctx, "ephemeral storage", settings.ephemeral_mb, "ephemeral_mb",
-                               (512, 10240), "MB")
+                               EPHEMERAL_RANGE_MB, "MB")
         size = env_size(settings.env)
         most = ctx.limit("env_bytes_max", 4096)
         if size > most:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from checker.catalog.model import AbsentLibrary, Platform, SystemLibrary
 from checker.facts import ElfFacts
+from checker.lambda_env import SYSTEM_LIBRARY_DIRS, TASK_ROOT
 from checker.rules.view import FileView, Located
 
-DEFAULT_DIRS = ("/lib64", "/usr/lib64")
+DEFAULT_DIRS = SYSTEM_LIBRARY_DIRS
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def _expand(entry: str, origin: str) -> str:
     expanded = entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
     expanded = expanded.replace("${LIB}", "lib64").replace("$LIB", "lib64")
     if not expanded.startswith("/"):
-        expanded = posixpath.join("/var/task", expanded)  # relative to the working directory
+        expanded = posixpath.join(TASK_ROOT, expanded)  # relative to the working directory
     return posixpath.normpath(expanded)
 
 
@@ -70,7 +71,7 @@ def resolve(soname: str, elf: ElfFacts, elf_abs_path: str, platform: Platform,
             view: FileView, inherited: tuple[str, ...] = ()) -> Resolution:
     dirs = search_dirs(elf, elf_abs_path, platform, inherited)
     if "/" in soname:
-        path = soname if soname.startswith("/") else posixpath.join("/var/task", soname)
+        path = soname if soname.startswith("/") else posixpath.join(TASK_ROOT, soname)
         return Resolution(soname, bundled=view.resolve(path), searched=(path,))
     system = platform.library(soname)
     for directory in dirs:

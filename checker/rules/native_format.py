@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from checker.facts import FileFormat, MemberKind
 from checker.findings import Finding, Severity
+from checker.lambda_env import EXTENSIONS_DIR
 from checker.rules.base import RuleContext
 from checker.rules.view import Located
 
@@ -81,7 +82,7 @@ class NativeFormatRule:
         name = posixpath.basename(file.path)
         what = file.native_detail or file.format.value
         loaded = name.endswith(_LOADED_SUFFIXES) or ".so." in name or name == "bootstrap" \
-            or loc.abs_path.startswith("/opt/extensions/") or bool(file.mode & 0o111)
+            or loc.abs_path.startswith(f"{EXTENSIONS_DIR}/") or bool(file.mode & 0o111)
         if file.format is FileFormat.PE and ctx.runtime.family == "dotnet" \
                 and name.endswith((".dll", ".exe")):
             return None  # .NET assemblies are PE files by design

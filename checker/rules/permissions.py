@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from checker.facts import FileFormat, MemberKind
 from checker.findings import Finding, Severity
+from checker.lambda_env import CUSTOM_BOOTSTRAPS
 from checker.rules.base import RuleContext
 from checker.rules.view import Located
 
@@ -60,7 +61,7 @@ class PermissionsRule:
         )
 
 
-_ENTRY_POINTS = ("/var/task/bootstrap", "/opt/bootstrap")  # the handler rule judges these
+_ENTRY_POINTS = CUSTOM_BOOTSTRAPS  # the handler rule judges these
 
 
 def _looks_executable(loc: Located) -> bool:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 from packaging.tags import Tag, compatible_tags, cpython_tags, parse_tag
 
-from checker.arches import gnu_machine
 from checker.findings import Finding, Severity
+from checker.lambda_env import Arch
 from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.view import Located
 
@@ -63,7 +63,7 @@ class PythonAbiRule:
                 hint=f"install dependencies for Python {version[0]}.{version[1]}: "
                      f"pip install --python-version {version[0]}.{version[1]} "
                      "--only-binary=:all: --platform manylinux2014_"
-                     f"{gnu_machine(ctx.arch)} -t build/ ...",
+                     f"{Arch.gnu_of(ctx.arch)} -t build/ ...",
                 subject=f"cpython-{built_version.replace('.', '')}",
                 details=tuple(loc.report_path for loc in locs[1:11]),
             )
@@ -89,7 +89,7 @@ class PythonAbiRule:
             hint=("install a manylinux wheel, or trust the ELF checks of its .so files"
                   if local_build else
                   "reinstall it for the runtime: pip install --platform manylinux2014_"
-                  f"{gnu_machine(ctx.arch)} --only-binary=:all: "
+                  f"{Arch.gnu_of(ctx.arch)} --only-binary=:all: "
                   f"--python-version {'.'.join(map(str, python_version(ctx)))} -t build/"),
             subject=min(wheel_tags) if wheel_tags else None,
         )
@@ -106,7 +106,7 @@ def _has_variant(loc: Located, module: str, version: tuple[int, int], present: s
 def _why(tags: set[Tag], ctx: RuleContext, supported: frozenset[Tag]) -> str:
     reasons = []
     platforms = {t.platform for t in tags}
-    arch = gnu_machine(ctx.arch)
+    arch = Arch.gnu_of(ctx.arch)
     for prefix, what in (("macosx", "a macOS wheel"), ("win", "a Windows wheel"),
                          ("musllinux", "a musl (Alpine) wheel")):
         if any(p.startswith(prefix) for p in platforms):
@@ -140,7 +140,7 @@ def supported_tags(version: tuple[int, int], arch: str, glibc: str, *,
 
 
 def manylinux_platforms(arch: str, glibc: str) -> list[str]:
-    machine = gnu_machine(arch)
+    machine = Arch.gnu_of(arch)
     match = re.match(r"^(\d+)\.(\d+)", glibc)
     if match is None or match.group(1) != "2":
         return [f"linux_{machine}"]

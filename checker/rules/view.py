@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from checker.facts import ArtifactFacts, ArtifactRole, FileFacts, MemberKind
+from checker.lambda_env import OPT, TASK_ROOT
 
 _MAX_LINK_HOPS = 40
 
@@ -42,7 +43,7 @@ class FileView:
     def __init__(self, function: ArtifactFacts, layers: tuple[ArtifactFacts, ...]) -> None:
         self._whole_root = function.role is ArtifactRole.IMAGE  # an image is the whole system
         self._entries: dict[str, Located] = {}
-        self._dirs: set[str] = {"/", "/var", "/var/task", "/opt"}
+        self._dirs: set[str] = {"/", posixpath.dirname(TASK_ROOT), TASK_ROOT, OPT}
         for artifact in (function, *layers):
             for file in artifact.files:
                 located = Located(artifact, file)
@@ -63,7 +64,7 @@ class FileView:
         image)."""
         if self._whole_root:
             return True
-        return abs_path in ("/var/task", "/opt") or abs_path.startswith(("/var/task/", "/opt/"))
+        return abs_path in (TASK_ROOT, OPT) or abs_path.startswith((f"{TASK_ROOT}/", f"{OPT}/"))
 
     def entry(self, abs_path: str) -> Located | None:
         return self._entries.get(posixpath.normpath(abs_path))

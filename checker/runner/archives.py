@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from checker.arches import oci_arch
+from checker.lambda_env import Arch
 from checker.runner.errors import StageError
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -74,7 +74,7 @@ def _choose_manifest(tar: tarfile.TarFile, arch: str, ref_name: str | None,
     candidates = [entry for entry in _manifests(tar, index)
                   if ref_name is None or (entry[0].get("annotations") or {}).get(REF_NAME)
                   in (ref_name, None)]
-    wanted = oci_arch(arch)
+    wanted = Arch.oci_of(arch)
     matching = [manifest for descriptor, manifest in candidates
                 if _architecture(tar, descriptor, manifest) == wanted]
     if not matching:

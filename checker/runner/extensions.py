@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.findings import Invocation
+from checker.lambda_env import EXTENSIONS_DIR
 from checker.runner.logs import FATAL_ERROR, LogLine, is_emulator_line
 
-EXTENSIONS_DIR = "/opt/extensions"
 EVENT_PREFIX = "extension "
 SUCCESS = "success"
 CRASH = "crash"
@@ -28,7 +28,7 @@ NOT_REGISTERED = "not-registered"
 _REGISTERED = re.compile(r"\(rapid\) External agent (.+?) \([^)]*\) registered")
 _EXITED = re.compile(r"\(rapid\) Process extension-(.+)-\d+ exited: (.*)$")
 _LAUNCH = re.compile(r"\(rapid\) (?:Init|Invoke) failed\b.*?\berror=fork/exec "
-                     r"/opt/extensions/([^:]+): (.*?)(?: InvokeID=\S*)?$")
+                     + re.escape(EXTENSIONS_DIR) + r"/([^:]+): (.*?)(?: InvokeID=\S*)?$")
 _KILLED = re.compile(r"\(rapid\) Sending SIGKILL to extension-(.+)-\d+\(")
 _INIT_START = re.compile(r"\(rapid\) INIT START\(")
 _RUNTIME_STARTS = re.compile(r"\(rapid\) Starting runtime\b")

@@ -16,20 +16,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from checker.catalog.model import HandlerStyle, Platform
+from checker.lambda_env import (
+    ARCH_NAMES,
+    LD_LIBRARY_PATH,
+    OPT,
+    PATH,
+    RUNTIME_BOOTSTRAP,
+    RUNTIME_DIR,
+    TASK_ROOT,
+    Arch,
+)
 from checker.options import ExecOptions, ImageRef, NetworkMode, Target
 
 RIE_BINARY = "/usr/local/bin/aws-lambda-rie"
-RUNTIME_BOOTSTRAP = "/var/runtime/bootstrap"
-TASK_ROOT = "/var/task"
-OPT_ROOT = "/opt"
 FUNCTION_USER = "993:990"  # what Lambda runs functions as (sbx_user1051)
 RIE_CONTAINER_PORT = 8080  # bridge network: the RIE's port inside the container
 PIDS_LIMIT = 1024  # Lambda's quota: 1,024 processes/threads
 NOFILE_LIMIT = 1024  # Lambda's quota: 1,024 file descriptors
-DEFAULT_PATH = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
-DEFAULT_LD_LIBRARY_PATH = (
-    "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
-)
 DUMMY_CREDENTIALS = (  # AWS's documented example keys: obviously not real, accepted by SDKs
     ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
     ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
@@ -54,7 +57,6 @@ DEFAULT_CUSTOM_HANDLER = "bootstrap"
 IMAGE_OWNED_VARIABLES = frozenset({
     "PATH", "LD_LIBRARY_PATH", "LANG", "TZ", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
 })
-_ENGINE_PLATFORMS = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ class Staging:
 
 def engine_platform(arch: str) -> str | None:
     """The engine's platform string for a Lambda architecture ("linux/arm64")."""
-    return _ENGINE_PLATFORMS.get(arch)
+    return Arch(arch).platform if arch in ARCH_NAMES else None
 
 
 def function_name(target: Target) -> str:
@@ -173,11 +175,11 @@ def lambda_environment(target: Target, platform: Platform, options: ExecOptions,
         "AWS_REGION": DEFAULT_REGION,
         "AWS_DEFAULT_REGION": DEFAULT_REGION,
         "LAMBDA_TASK_ROOT": TASK_ROOT,
-        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
         "TZ": ":UTC",
         "LANG": "en_US.UTF-8",
-        "PATH": DEFAULT_PATH,
-        "LD_LIBRARY_PATH": ":".join(platform.ld_library_path) or DEFAULT_LD_LIBRARY_PATH,
+        "PATH": PATH,
+        "LD_LIBRARY_PATH": ":".join(platform.ld_library_path) or LD_LIBRARY_PATH,
         **dict(DUMMY_CREDENTIALS),
     }
     notes = []
@@ -234,7 +236,7 @@ def build_spec(target: Target, platform: Platform, options: ExecOptions, *, imag
                ) -> tuple[ContainerSpec, tuple[str, ...]]:
     """The container for `target`, and notes on what the options changed (reserved --env)."""
     env, notes = lambda_environment(target, platform, options)
-    binds = [Bind(staging.task_dir, TASK_ROOT), Bind(staging.opt_dir, OPT_ROOT)]
+    binds = [Bind(staging.task_dir, TASK_ROOT), Bind(staging.opt_dir, OPT)]
     if options.rie_path is not None:
         binds.append(Bind(options.rie_path.resolve(), RIE_BINARY))
     bridge = network_mode(options) is NetworkMode.BRIDGE
