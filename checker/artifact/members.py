@@ -15,6 +15,7 @@ from collections import OrderedDict
 from typing import IO, TYPE_CHECKING
 
 from checker.artifact.scan import BLOCK, Scan
+from checker.streams import reason
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -27,12 +28,6 @@ MEMBER_ERRORS = (
     zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError,
     NotImplementedError, RuntimeError, struct.error, OverflowError,
 )
-
-
-def reason(exc: BaseException) -> str:
-    """The exception's type and the first line of its message, for an anomaly or error."""
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class MemberStream:

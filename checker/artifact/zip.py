@@ -16,10 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from checker.artifact.guards import check_link, member_path, overlapping_members, readable
-from checker.artifact.members import MEMBER_ERRORS, CachedMemberReader, MemberStream, reason
+from checker.artifact.members import MEMBER_ERRORS, CachedMemberReader, MemberStream
 from checker.artifact.scan import BLOCK, Scan, ScanLimits
 from checker.artifact.sniff import Content, analyse, with_content
 from checker.facts import AnomalyKind, FileFacts, MemberKind
+from checker.streams import reason
 
 PATH_MAX = 4096
 DEFAULT_FILE_MODE = 0o644

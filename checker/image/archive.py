@@ -22,19 +22,19 @@ from checker.artifact.sniff import describe_start
 from checker.errors import InputError
 from checker.image.layer import LayerDiff
 from checker.image.manifest import MAX_JSON_BYTES, ImagePlan, LayerRef, docker_plan, oci_plan
+from checker.image.ref import OCI_ARCHIVE, ImageRef
 from checker.image.span import FileSlice
 from checker.image.stream import (
     CHUNK,
     BlobError,
-    ChunkStream,
     Digesting,
     ForwardReader,
     Prefetch,
     Readable,
     compression_of,
     decompressing,
-    reason,
 )
+from checker.streams import ChunkFile, reason
 
 
 class LayerReading(Protocol):
@@ -67,25 +67,39 @@ _DAMAGED = "the archive is damaged or truncated: save or copy the image again"
 _MAX_LINK_HOPS = 8
 
 
-def read_archive_file(path: Path, fmt: str, selector: str | None, arch: str | None,
-                      label: str, layers: LayerReading) -> ImagePlan:
-    """Read the archive at `path` (fmt "docker-archive" or "oci-archive")."""
+def read_plan(image: ImageRef, arch: str | None) -> ImagePlan:
+    """The metadata of the image `image` names in its archive file, digests checked, and no
+    layer read (what the runner needs to load it into an engine). Compressed archive files
+    are opened as tarfile opens them."""
+    label = str(image)
+    start = _first_bytes(image.path, label)
+    try:
+        outer = tarfile.open(image.path)  # noqa: SIM115  (closed below)
+    except (tarfile.TarError, OSError) as exc:
+        raise _not_a_tar(label, start, exc) from None
+    with outer:
+        members = _index(outer, label)
+        return _plan(lambda name: _member_bytes(outer, members, name, label), image, arch,
+                     label)
+
+
+def read_archive_file(image: ImageRef, arch: str | None, layers: LayerReading) -> ImagePlan:
+    """Read the archive file `image` names (a docker-archive or an oci-archive)."""
+    path, label = image.path, str(image)
     start = _first_bytes(path, label)
     compression = compression_of(start)
     if compression is not None:
         with path.open("rb") as handle:
             stream = decompressing(Digesting(handle), compression)
-            return read_archive_stream(stream, fmt, selector, arch, label, layers)
+            return read_archive_stream(stream, image, arch, label, layers)
     try:
         outer = tarfile.open(path, mode="r:")  # noqa: SIM115  (closed below)
     except (tarfile.TarError, OSError) as exc:
-        raise InputError(f"{label} is not a tar archive ({describe_start(start)})",
-                         f"expected the output of `docker save` or `skopeo copy` ({reason(exc)})",
-                         ) from None
+        raise _not_a_tar(label, start, exc) from None
     with outer:
         members = _index(outer, label)
-        plan = _plan(lambda name: _member_bytes(outer, members, name, label), fmt, selector,
-                     arch, label)
+        plan = _plan(lambda name: _member_bytes(outer, members, name, label), image, arch,
+                     label)
     spans = [_span(path, members, ref, label) for ref in plan.layers]
     diffs = layers.read_spans(spans)
     try:
@@ -101,6 +115,11 @@ def read_archive_file(path: Path, fmt: str, selector: str | None, arch: str | No
     return plan
 
 
+def _not_a_tar(label: str, start: bytes, exc: BaseException) -> InputError:
+    return InputError(f"{label} is not a tar archive ({describe_start(start)})",
+                      f"expected the output of `docker save` or `skopeo copy` ({reason(exc)})")
+
+
 def _span(path: Path, members: dict[str, tarfile.TarInfo], ref: LayerRef,
           label: str) -> BlobSpan:
     member = _resolve(members, ref.member)
@@ -111,14 +130,16 @@ def _span(path: Path, members: dict[str, tarfile.TarInfo], ref: LayerRef,
 
 def read_archive_chunks(chunks: Iterator[bytes], label: str,
                         layers: LayerReading) -> ImagePlan:
-    """Read a docker-archive arriving as a stream of chunks (the engine's `docker save`)."""
-    buffered = io.BufferedReader(ChunkStream(chunks), CHUNK)
-    return read_archive_stream(buffered, "docker-archive", None, None, label, layers)
+    """Read a docker-archive of one image arriving as a stream of chunks (the engine's
+    `docker save`)."""
+    buffered = io.BufferedReader(ChunkFile(chunks), CHUNK)
+    return read_archive_stream(buffered, None, None, label, layers)
 
 
-def read_archive_stream(stream: Readable, fmt: str, selector: str | None, arch: str | None,
+def read_archive_stream(stream: Readable, image: ImageRef | None, arch: str | None,
                         label: str, layers: LayerReading) -> ImagePlan:
-    """Read an archive that can only be read forward, once."""
+    """Read an archive that can only be read forward, once (`image` None: an engine's
+    `docker save` of one image)."""
     metadata: dict[str, bytes] = {}
     links: dict[str, str] = {}
     diffs: dict[str, LayerDiff] = {}
@@ -137,7 +158,7 @@ def read_archive_stream(stream: Readable, fmt: str, selector: str | None, arch: 
     finally:
         prefetch.close()
     names = _Names(metadata, links)
-    plan = _plan(names.read, fmt, selector, arch, label)
+    plan = _plan(names.read, image, arch, label)
     for ref in plan.layers:
         diff = diffs.get(names.resolve(ref.member))
         if diff is None:
@@ -193,11 +214,13 @@ class _Names:
         return self._metadata.get(self.resolve(name))
 
 
-def _plan(read: Callable[[str], bytes | None], fmt: str, selector: str | None,
-          arch: str | None, label: str) -> ImagePlan:
-    if fmt == "oci-archive":
-        return oci_plan(read, label, selector, arch)
-    return docker_plan(read, label, selector)
+def _plan(read: Callable[[str], bytes | None], image: ImageRef | None, arch: str | None,
+          label: str) -> ImagePlan:
+    if image is None:
+        return docker_plan(read, label)  # an engine's `docker save` of the one image
+    if image.transport == OCI_ARCHIVE:
+        return oci_plan(read, label, arch, image.ref, image.index)
+    return docker_plan(read, label, image.ref, image.index)
 
 
 def _read(read: Callable[[], LayerDiff], label: str) -> LayerDiff:

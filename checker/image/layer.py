@@ -28,7 +28,6 @@ from checker.image.stream import (
     Prefetch,
     compression_of,
     decompressing,
-    reason,
     zstd_support,
 )
 from checker.image.tar import (
@@ -42,6 +41,7 @@ from checker.image.tar import (
     TarFormatError,
     entries,
 )
+from checker.streams import reason
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"

@@ -47,19 +47,26 @@ class LayerRef:
 
 @dataclass(frozen=True)
 class ImagePlan:
+    """The image an archive's metadata picks: its config (and digest), its layer blobs, and
+    the tags a docker-archive gives it (RepoTags)."""
+
     config: dict[str, Any]
     config_digest: str
     layers: tuple[LayerRef, ...]
+    config_member: str = ""  # the config's path inside the archive
+    repo_tags: tuple[str, ...] = ()
 
 
-def docker_plan(read: ReadBytes, label: str, selector: str | None) -> ImagePlan:
-    """The image `selector` picks ("@0", "name:tag"; None: the only one) in manifest.json."""
+def docker_plan(read: ReadBytes, label: str, ref: str | None = None,
+                index: int | None = None) -> ImagePlan:
+    """The image manifest.json lists as `ref` ("name:tag") or at `index` (from 0); neither:
+    its only one."""
     manifest = _json(read, "manifest.json", label)
     if manifest is None:
         hint = ("it is an OCI layout: use oci-archive:PATH" if read("index.json") is not None
                 else "make it with `docker save -o FILE IMAGE`")
         raise InputError(f"{label} has no manifest.json: not a docker-archive", hint)
-    entry = _pick_docker_entry(manifest, label, selector)
+    entry = _pick_docker_entry(manifest, label, ref, index)
     config_name = _text(entry.get("Config"), f"{label}: manifest.json's Config")
     config_bytes = _required(read, config_name, label)
     digest = _sha256(config_bytes)
@@ -72,22 +79,31 @@ def docker_plan(read: ReadBytes, label: str, selector: str | None) -> ImagePlan:
     if not isinstance(layers, list) or not all(isinstance(name, str) for name in layers):
         raise InputError(f"{label}: manifest.json's Layers is not a list of paths")
     diff_ids = _diff_ids(config, len(layers), label)
-    return ImagePlan(config, digest, tuple(LayerRef(index, name, diff_id) for index, (
-        name, diff_id) in enumerate(zip(layers, diff_ids, strict=True), start=1)))
+    tags = tuple(str(tag) for tag in entry.get("RepoTags") or ())
+    return ImagePlan(config, digest, tuple(LayerRef(position, name, diff_id) for position, (
+        name, diff_id) in enumerate(zip(layers, diff_ids, strict=True), start=1)),
+        config_name, tags)
 
 
-def oci_plan(read: ReadBytes, label: str, selector: str | None, arch: str | None) -> ImagePlan:
-    """The image of an OCI layout: `selector` matches a ref.name annotation, `arch` a
-    platform ("x86_64"/"arm64") when the index holds several."""
+def oci_plan(read: ReadBytes, label: str, arch: str | None, ref: str | None = None,
+             index: int | None = None) -> ImagePlan:
+    """The image of an OCI layout: `ref` matches a ref.name annotation, `index` picks one by
+    position (from 0, nested indexes opened in order), `arch` ("x86_64"/"arm64") a platform
+    when the index holds several."""
     if read("oci-layout") is None:
         hint = ("it is a docker-archive: use docker-archive:PATH"
                 if read("manifest.json") is not None else None)
         raise InputError(f"{label} has no oci-layout file: not an OCI image layout", hint)
-    index = _json(read, "index.json", label)
-    if index is None:
+    top = _json(read, "index.json", label)
+    if top is None:
         raise InputError(f"{label} has no index.json", _DAMAGED)
-    found = _manifests(read, index, label, None, 0)
-    descriptor = _pick_manifest(found, label, selector, arch)
+    found = _manifests(read, top, label, None, 0)
+    if index is not None:
+        if index >= len(found):
+            raise InputError(f"{label} holds {len(found)} image manifests; there is no @{index}")
+        descriptor = found[index][0]
+    else:
+        descriptor = _pick_manifest(found, label, ref, arch)
     manifest = _parse(_blob(read, descriptor, label), "the image manifest", label)
     config_descriptor = manifest.get("config")
     if not isinstance(config_descriptor, dict):
@@ -102,34 +118,35 @@ def oci_plan(read: ReadBytes, label: str, selector: str | None, arch: str | None
     for index_, (layer, diff_id) in enumerate(zip(layers, diff_ids, strict=True), start=1):
         digest, size = _descriptor(layer, label)
         refs.append(LayerRef(index_, _blob_path(digest), diff_id, digest, size))
-    return ImagePlan(config, _sha256(config_bytes), tuple(refs))
+    config_digest, _ = _descriptor(config_descriptor, label)
+    return ImagePlan(config, _sha256(config_bytes), tuple(refs), _blob_path(config_digest))
 
 
 _DAMAGED = "the archive is damaged or was edited: save or copy the image again"
 
 
-def _pick_docker_entry(manifest: Any, label: str, selector: str | None) -> dict[str, Any]:
+def _pick_docker_entry(manifest: Any, label: str, ref: str | None,
+                       index: int | None) -> dict[str, Any]:
     if not isinstance(manifest, list) or not all(isinstance(item, dict) for item in manifest):
         raise InputError(f"{label}: manifest.json is not a list of images")
     if not manifest:
         raise InputError(f"{label}: manifest.json lists no image")
-    if selector is None:
+    if ref is None and index is None:
         if len(manifest) > 1:
             names = ", ".join(_tags(item) for item in manifest)
             raise InputError(f"{label} holds {len(manifest)} images ({names})",
                              "name one: docker-archive:PATH:NAME:TAG or docker-archive:PATH:@N")
         return dict(manifest[0])
-    if selector.startswith("@") and selector[1:].isdigit():
-        position = int(selector[1:])
-        if position >= len(manifest):
-            raise InputError(f"{label} holds {len(manifest)} images; there is no {selector}")
-        return dict(manifest[position])
-    wanted = {selector, f"{selector}:latest"}
+    if index is not None:
+        if index >= len(manifest):
+            raise InputError(f"{label} holds {len(manifest)} images; there is no @{index}")
+        return dict(manifest[index])
+    wanted = {ref, f"{ref}:latest"}
     for item in manifest:
         if wanted & set(item.get("RepoTags") or ()):
             return dict(item)
     names = ", ".join(_tags(item) for item in manifest)
-    raise InputError(f"{label} holds no image tagged {selector} (it holds {names})")
+    raise InputError(f"{label} holds no image tagged {ref} (it holds {names})")
 
 
 def _tags(item: dict[str, Any]) -> str:
@@ -159,18 +176,23 @@ def _manifests(read: ReadBytes, index: Any, label: str, name: str | None,
 
 
 def _pick_manifest(found: list[tuple[dict[str, Any], str | None]], label: str,
-                   selector: str | None, arch: str | None) -> dict[str, Any]:
+                   ref: str | None, arch: str | None) -> dict[str, Any]:
     candidates = [(d, name) for d, name in found if _platform(d) != "unknown/unknown"]
-    if selector is not None:
-        candidates = [(d, name) for d, name in candidates if name == selector]
+    if ref is not None:
+        candidates = [(d, name) for d, name in candidates if name == ref]
         if not candidates:
             names = sorted({str(name) for _, name in found if name})
-            raise InputError(f"{label} holds no image named {selector}",
+            raise InputError(f"{label} holds no image named {ref}",
                              f"it holds: {', '.join(names)}" if names else None)
     if arch is not None and len(candidates) > 1:
         wanted = Arch.oci_of(arch)
+        offered = candidates
         candidates = [(d, name) for d, name in candidates
                       if str((d.get("platform") or {}).get("architecture")) == wanted]
+        if not candidates:
+            has = sorted({str((d.get("platform") or {}).get("architecture")) for d, _ in offered})
+            raise InputError(f"{label}: no {arch} image in the oci-archive (it has: "
+                             f"{', '.join(has)})")
     if len(candidates) == 1:
         return candidates[0][0]
     if not candidates:

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from checker.image.stream import CHUNK, BlobError, LayerStream, Readable, reason
+from checker.image.stream import CHUNK, BlobError, LayerStream, Readable
+from checker.streams import reason
 
 SPOOL_MEMORY = 4 * 1024 * 1024  # an ELF file's bytes kept in memory before the spool goes to disk
 

@@ -16,10 +16,11 @@ import lzma
 import queue
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import IO, Any, Protocol
 
 from checker.elf import ByteStream
+from checker.streams import reason
 
 CHUNK = 1024 * 1024  # unit of sequential reads and of skipping
 _LOOKBACK = 512  # bytes kept behind the position (tarfile re-reads the byte before a header)
@@ -327,33 +328,3 @@ class ForwardReader:
             zeros = zeros and not self._buffer.strip(b"\0")
         self._at = len(self._buffer)
         return zeros
-
-
-class ChunkStream(io.RawIOBase):
-    """A readable file over an iterator of byte chunks (the engine's `docker save` stream)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        super().__init__()
-        self._chunks = chunks
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = memoryview(chunk)
-        size = min(len(view), len(self._pending))
-        view[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
-def reason(exc: BaseException) -> str:
-    """One line naming an exception: its type, and its message when it has one."""
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

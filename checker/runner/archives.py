@@ -1,10 +1,13 @@
-"""Image archives on disk, made loadable: what a `docker save` tarball holds, and an OCI image
-layout tarball rewritten as one (Docker Engine 20.10 cannot `docker load` OCI layouts).
+"""Image archives on disk, made loadable: what a `docker save` tarball of one image holds, and
+any other archived image (an OCI image layout tarball, which Docker Engine 20.10 cannot
+`docker load`, or one image of a docker-archive holding several) rewritten as a docker-archive
+of that one image.
 
 A docker-archive is a tar with manifest.json ([{"Config", "RepoTags", "Layers"}]); its image
-id is the sha256 of the config file. An oci-archive is a tar of an OCI layout (index.json,
-blobs/sha256/*); the conversion copies the chosen manifest's config and layer blobs next to a
-manifest.json that names them (compressed layers are fine: `docker load` inflates them).
+id is the sha256 of the config file. Which image an archive's metadata names, and whether its
+digests hold, is checker.image's reader's to say (checker/image/archive.py); the rewrite
+copies that image's config and layer blobs next to a manifest.json that names them
+(compressed layers are fine: `docker load` inflates them).
 """
 
 from __future__ import annotations
@@ -13,18 +16,18 @@ import contextlib
 import hashlib
 import io
 import json
+import posixpath
 import tarfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from checker.errors import InputError
+from checker.image.archive import read_plan
+from checker.image.ref import ImageRef
 from checker.lambda_env import Arch
 from checker.runner.errors import StageError
 
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-REF_NAME = "org.opencontainers.image.ref.name"
 _TAR_ERRORS = (tarfile.TarError, OSError, ValueError, KeyError, UnicodeDecodeError)
 _MAX_JSON = 1 << 24
 
@@ -54,76 +57,43 @@ def read_docker_archive(path: Path) -> ArchiveImage:
     return ArchiveImage(f"sha256:{hashlib.sha256(config).hexdigest()}", tags)
 
 
-def oci_to_docker_archive(path: Path, arch: str, dest: Path, ref_name: str | None = None,
-                          ) -> ArchiveImage:
-    """Write the OCI layout tarball's image for `arch` as a docker-archive at `dest`."""
+def extract_image(image: ImageRef, arch: str, dest: Path) -> ArchiveImage:
+    """Write the image `image` names in its archive (an oci-archive, or one image of a
+    docker-archive) as a docker-archive of that one image at `dest`. The image is picked and
+    its index, manifest and config checked against their digests by checker.image's reader;
+    the layer blobs are copied as stored (`docker load` checks them against the diff_ids)."""
     try:
-        with tarfile.open(path) as tar:
-            manifest = _choose_manifest(tar, arch, ref_name, path)
-            config_digest = str(manifest["config"]["digest"])
-            layers = [str(layer["digest"]) for layer in manifest.get("layers") or ()]
-            _write_docker_archive(tar, config_digest, layers, dest)
+        plan = read_plan(image, arch)
+    except InputError as error:
+        raise StageError(error.message) from None
+    found = Arch.lambda_name(str(plan.config.get("architecture") or ""))
+    if found != arch:
+        raise StageError(f"{image.path}: no {arch} image in the {image.transport} (it has: "
+                         f"{Arch.oci_of(found) or 'none'})")
+    layers = [layer.member for layer in plan.layers]
+    try:
+        with tarfile.open(image.path) as tar:
+            _write_docker_archive(tar, plan.config_member, layers, plan.repo_tags, dest)
     except _TAR_ERRORS as error:
-        raise StageError(f"{path}: not a readable oci-archive ({_reason(error)})") from error
-    return ArchiveImage(config_digest)
-
-
-def _choose_manifest(tar: tarfile.TarFile, arch: str, ref_name: str | None,
-                     path: Path) -> dict[str, Any]:
-    index = _json_member(tar, "index.json")
-    candidates = [entry for entry in _manifests(tar, index)
-                  if ref_name is None or (entry[0].get("annotations") or {}).get(REF_NAME)
-                  in (ref_name, None)]
-    wanted = Arch.oci_of(arch)
-    matching = [manifest for descriptor, manifest in candidates
-                if _architecture(tar, descriptor, manifest) == wanted]
-    if not matching:
-        found = sorted({str(_architecture(tar, d, m)) for d, m in candidates})
-        raise StageError(f"{path}: no {arch} image in the oci-archive (it has: "
-                         f"{', '.join(found) or 'none'})")
-    return matching[0]
-
-
-def _manifests(tar: tarfile.TarFile, index: Any,
-               ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """(descriptor, manifest) for every image manifest under `index`, nested indexes opened."""
-    for descriptor in index.get("manifests") or ():
-        document = _json_member(tar, _blob(str(descriptor["digest"])))
-        if descriptor.get("mediaType") in (OCI_INDEX, DOCKER_LIST) or "manifests" in document:
-            yield from _manifests(tar, document)
-        else:
-            yield descriptor, document
-
-
-def _architecture(tar: tarfile.TarFile, descriptor: dict[str, Any],
-                  manifest: dict[str, Any]) -> str | None:
-    platform = descriptor.get("platform") or {}
-    if platform.get("architecture"):
-        return str(platform["architecture"])
-    config = _json_member(tar, _blob(str(manifest["config"]["digest"])))
-    return str(config.get("architecture")) if config.get("architecture") else None
+        raise StageError(f"{image.path}: not a readable {image.transport} "
+                         f"({_reason(error)})") from error
+    return ArchiveImage(plan.config_digest, plan.repo_tags)
 
 
 def _write_docker_archive(tar: tarfile.TarFile, config: str, layers: list[str],
-                          dest: Path) -> None:
-    manifest = [{"Config": _blob(config), "RepoTags": None,
-                 "Layers": [_blob(layer) for layer in layers]}]
+                          tags: tuple[str, ...], dest: Path) -> None:
+    manifest = [{"Config": config, "RepoTags": list(tags) or None, "Layers": layers}]
     with tarfile.open(dest, "w", format=tarfile.PAX_FORMAT) as out:
-        for name in dict.fromkeys([_blob(config), *(_blob(layer) for layer in layers)]):
-            member = _member(tar, name)
+        for name in dict.fromkeys([config, *layers]):
+            member = _file_member(tar, name)
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = member.size, 0o644, member.mtime
             with _open(tar, name) as stream:
-                out.addfile(member.replace(name=name, deep=False), stream)
+                out.addfile(info, stream)
         data = json.dumps(manifest).encode()
         info = tarfile.TarInfo("manifest.json")
         info.size = len(data)
         out.addfile(info, io.BytesIO(data))
-
-
-def _blob(digest: str) -> str:
-    algorithm, _, value = digest.partition(":")
-    if not value or "/" in value or "/" in algorithm:
-        raise ValueError(f"bad digest {digest!r}")
-    return f"blobs/{algorithm}/{value}"
 
 
 def _json_member(tar: tarfile.TarFile, name: str) -> Any:
@@ -147,6 +117,18 @@ def _member(tar: tarfile.TarFile, name: str) -> tarfile.TarInfo:
         return tar.getmember(f"./{name}")
     except KeyError:
         raise KeyError(name) from None
+
+
+def _file_member(tar: tarfile.TarFile, name: str) -> tarfile.TarInfo:
+    """The regular file `name` is, its links followed (docker save links layers to blobs)."""
+    member = _member(tar, name)
+    for _ in range(8):
+        if not (member.issym() or member.islnk()):
+            return member
+        target = member.linkname if member.islnk() else posixpath.normpath(
+            posixpath.join(posixpath.dirname(member.name), member.linkname))
+        member = _member(tar, target.removeprefix("./"))
+    raise KeyError(f"{name} (too many links)")
 
 
 def _open(tar: tarfile.TarFile, name: str) -> IO[bytes]:

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from checker.catalog.model import HandlerStyle, Platform
+from checker.image.ref import ImageRef
 from checker.lambda_env import (
     ARCH_NAMES,
     LD_LIBRARY_PATH,
@@ -26,7 +27,7 @@ from checker.lambda_env import (
     TASK_ROOT,
     Arch,
 )
-from checker.options import ExecOptions, ImageRef, NetworkMode, Target
+from checker.options import ExecOptions, NetworkMode, Target
 
 RIE_BINARY = "/usr/local/bin/aws-lambda-rie"
 FUNCTION_USER = "993:990"  # what Lambda runs functions as (sbx_user1051)
@@ -131,9 +132,9 @@ def function_name(target: Target) -> str:
 def _artifact_stem(artifact: Path | ImageRef) -> str:
     """A ZIP's or archive's file name without its extension; an image name without its
     registry, repository path and tag."""
-    if isinstance(artifact, ImageRef) and artifact.transport == "docker-daemon":
-        return artifact.reference.rsplit("/", 1)[-1].split(":", 1)[0]
-    path = Path(artifact.reference) if isinstance(artifact, ImageRef) else artifact
+    if isinstance(artifact, ImageRef) and not artifact.is_archive:
+        return artifact.location.rsplit("/", 1)[-1].split(":", 1)[0]
+    path = artifact.path if isinstance(artifact, ImageRef) else artifact
     return path.name.rsplit(".", 1)[0]
 
 

@@ -412,3 +412,24 @@ class EngineImages:
 def tar_listing(path: Path) -> Iterator[tarfile.TarInfo]:
     with tarfile.open(path) as archive:
         yield from archive
+
+
+def docker_archive_of_images(path: Path, images: Sequence[tuple[str, Sequence[bytes],
+                                                                dict[str, Any]]]) -> Path:
+    """A `docker save` archive of several different images: (tag, layers, config) each, in
+    manifest.json in the order given (as `docker save A B` writes it)."""
+    writer = TarWriter(path)
+    manifest = []
+    for tag, layers, config in images:
+        config_bytes = json.dumps(config).encode()
+        config_name = sha256(config_bytes).removeprefix("sha256:") + ".json"
+        names = []
+        for layer in layers:
+            name = f"{sha256(layer).removeprefix('sha256:')}/layer.tar"
+            if name not in names:
+                writer.add(name, layer)
+            names.append(name)
+        writer.add(config_name, config_bytes)
+        manifest.append({"Config": config_name, "RepoTags": [tag], "Layers": names})
+    writer.add("manifest.json", json.dumps(manifest).encode())
+    return writer.write()

@@ -13,7 +13,8 @@ import pytest
 
 from checker.catalog.load import load_catalog
 from checker.catalog.model import Runtime
-from checker.options import Event, ExecOptions, ImageRef, NetworkMode, PullPolicy, Target
+from checker.image.ref import ImageRef
+from checker.options import Event, ExecOptions, NetworkMode, PullPolicy, Target
 from checker.runner import ExecutionResult, execute
 from checker.runner.probe import probe_image, runtime_toml
 from tests.build.compile import BuildCache, require_tools

@@ -15,7 +15,8 @@ import pytest
 
 from checker.catalog.model import Runtime
 from checker.findings import Invocation
-from checker.options import Event, ExecOptions, ImageRef, NetworkMode, PullPolicy, Target
+from checker.image.ref import ImageRef
+from checker.options import Event, ExecOptions, NetworkMode, PullPolicy, Target
 from checker.runner import ExecutionResult, execute
 from tests.build.compile import BuildCache, require_tools
 from tests.build.zips import File, make_zip

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.runner.archives import ArchiveImage, oci_to_docker_archive, read_docker_archive
+from checker.image.ref import ImageRef
+from checker.runner.archives import ArchiveImage, extract_image, read_docker_archive
 from checker.runner.errors import StageError
 
 INDEX = "application/vnd.oci.image.index.v1+json"
@@ -69,23 +70,29 @@ def oci_archive(tmp_path: Path, prefix: str = "") -> tuple[Path, dict[str, bytes
     blobs: dict[str, bytes] = {}
     images = {}
     for arch in ("amd64", "arm64"):
-        config = json.dumps({"architecture": arch, "os": "linux"}).encode()
         layer = f"layer for {arch}".encode()
+        config = json.dumps({"architecture": arch, "os": "linux",
+                             "rootfs": {"type": "layers", "diff_ids": [digest(layer)]}}).encode()
         manifest = json.dumps({"schemaVersion": 2, "mediaType": MANIFEST,
                                "config": {"digest": digest(config), "size": len(config)},
                                "layers": [{"digest": digest(layer), "size": len(layer)}]}).encode()
         blobs.update({blob_name(b): b for b in (config, layer, manifest)})
         images[arch] = (manifest, config, layer)
     nested = json.dumps({"schemaVersion": 2, "manifests": [
-        {"mediaType": MANIFEST, "digest": digest(images[arch][0]),
+        {"mediaType": MANIFEST, "digest": digest(images[arch][0]), "size": len(images[arch][0]),
          "platform": {"architecture": arch, "os": "linux"}} for arch in ("amd64", "arm64")],
     }).encode()
     blobs[blob_name(nested)] = nested
-    index = {"schemaVersion": 2, "manifests": [{"mediaType": INDEX, "digest": digest(nested)}]}
+    index = {"schemaVersion": 2, "manifests": [{"mediaType": INDEX, "digest": digest(nested),
+                                                "size": len(nested)}]}
     members = {"oci-layout": b'{"imageLayoutVersion": "1.0.0"}',
                "index.json": json.dumps(index).encode(), **blobs}
     path = write_tar(tmp_path / "oci.tar", members, prefix)
     return path, {arch: images[arch][1] + b"|" + images[arch][2] for arch in images}
+
+
+def oci_ref(path: Path) -> ImageRef:
+    return ImageRef("oci-archive", str(path))
 
 
 @pytest.mark.parametrize("prefix", ["", "./"])
@@ -93,7 +100,7 @@ def test_an_oci_layout_is_rewritten_as_a_loadable_docker_archive(tmp_path: Path,
                                                                  prefix: str) -> None:
     path, expected = oci_archive(tmp_path, prefix)
     out = tmp_path / "docker.tar"
-    image = oci_to_docker_archive(path, "arm64", out)
+    image = extract_image(oci_ref(path), "arm64", out)
     config, layer = expected["arm64"].split(b"|")
     assert image == ArchiveImage(digest(config))
     with tarfile.open(out) as tar:
@@ -101,7 +108,7 @@ def test_an_oci_layout_is_rewritten_as_a_loadable_docker_archive(tmp_path: Path,
     assert json.loads(members["manifest.json"]) == [
         {"Config": blob_name(config), "RepoTags": None, "Layers": [blob_name(layer)]}]
     assert (members[blob_name(config)], members[blob_name(layer)]) == (config, layer)
-    assert oci_to_docker_archive(path, "x86_64", out).image_id == digest(
+    assert extract_image(oci_ref(path), "x86_64", out).image_id == digest(
         expected["amd64"].split(b"|")[0])
 
 
@@ -109,4 +116,4 @@ def test_an_oci_layout_without_the_architecture_says_what_it_has(tmp_path: Path)
     path, _ = oci_archive(tmp_path)
     with pytest.raises(StageError, match=r"no ppc64le image in the oci-archive \(it has: amd64, "
                                          r"arm64\)"):
-        oci_to_docker_archive(path, "ppc64le", tmp_path / "out.tar")
+        extract_image(oci_ref(path), "ppc64le", tmp_path / "out.tar")

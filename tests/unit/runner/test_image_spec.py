@@ -10,8 +10,9 @@ from types import MappingProxyType
 import pytest
 
 from checker.catalog.model import HandlerStyle, Platform, Runtime
-from checker.options import ExecOptions, ImageRef, NetworkMode, Target
-from checker.runner.images import image_config
+from checker.image.config import inspected_config
+from checker.image.ref import ImageRef
+from checker.options import ExecOptions, NetworkMode, Target
 from checker.runner.rie_binary import find_rie
 from checker.runner.spec import ImageStart, Ports, build_image_spec, image_command
 
@@ -31,22 +32,22 @@ INSPECTED = {  # the shape of the engine's `docker image inspect`
 
 def spec_for(handler: str | None = None, rie: Path | None = None,
              network: NetworkMode = NetworkMode.HOST):  # type: ignore[no-untyped-def]
-    config = image_config(INSPECTED)
+    config = inspected_config(INSPECTED, "test")
     target = Target(ImageRef("docker-daemon", "registry.example/team/orders:v2"), IMAGE_RUNTIME,
                     "arm64", handler=handler)
-    start = ImageStart("registry.example/team/orders:v2", config.entrypoint, config.cmd,
-                       config.working_dir, rie)
+    start = ImageStart("registry.example/team/orders:v2", config.entrypoint or (),
+                       config.cmd or (), config.workdir, rie)
     return build_image_spec(target, PLATFORM, ExecOptions(network=network, memory_mb=256), start,
                             name="c1", labels={"io.lambdacheck.session": "s"},
                             ports=Ports(9000, 9001))
 
 
 def test_image_config_from_inspect() -> None:
-    config = image_config(INSPECTED)
-    assert (config.arch, config.entrypoint, config.cmd, config.user) == (
+    config = inspected_config(INSPECTED, "test")
+    assert (config.architecture, config.entrypoint, config.cmd, config.user) == (
         "arm64", ("/lambda-entrypoint.sh",), ("app.handler",), "1000")
     assert dict(config.env)["A"] == "b=c"
-    assert image_config({"Architecture": "amd64"}).arch == "x86_64"
+    assert inspected_config({"Architecture": "amd64"}, "test").architecture == "x86_64"
 
 
 def test_the_rie_starts_the_images_entrypoint_and_cmd_as_uid_993() -> None:
