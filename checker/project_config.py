@@ -7,17 +7,17 @@ FunctionSpecs into Targets, with command-line values laid over config values.
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.errors import ConfigError
+from checker.errors import ConfigError, LambdacheckError
 from checker.inputs import read_input_text
 from checker.lambda_env import MEMORY_RANGE_MB, TIMEOUT_RANGE_S
+from checker.schema import Key, KeyPath, check_table, closest, kind_of
 from checker.values import ENV_NAME_HINT, is_inline_json, valid_env_name
 
 if sys.version_info >= (3, 11):
@@ -126,22 +126,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
 class _Table:
     """One TOML table being read: knows its file and key path for error messages."""
 
-    def __init__(self, data: Mapping[str, Any], source: Path, prefix: str) -> None:
+    def __init__(self, data: Mapping[str, Any], where: KeyPath, base_dir: Path) -> None:
         self.data = data
-        self.source = source
-        self.prefix = prefix
-        self.base_dir = source.absolute().parent
+        self.where = where
+        self.base_dir = base_dir
 
-    def error(self, key: str, problem: str, hint: str | None = None) -> ConfigError:
-        return ConfigError(f"{self.source}: {self.prefix}{key}: {problem}", hint=hint)
+    def error(self, key: str, problem: str, hint: str | None = None) -> LambdacheckError:
+        return self.where.key(key).error(problem, hint)
 
     def check_keys(self, allowed: tuple[str, ...]) -> None:
-        for key in self.data:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                guess = f" (did you mean '{close[0]}'?)" if close else ""
-                raise self.error(key, f"unknown key{guess}",
-                                 hint="valid keys: " + ", ".join(sorted(allowed)))
+        check_table(self.data, dict.fromkeys(allowed, _ANY), self.where, on_unknown=_unknown)
 
     def get(self, key: str, read: Callable[[_Table, str, Any], Any]) -> Any:
         if key not in self.data:
@@ -149,10 +143,18 @@ class _Table:
         return read(self, key, self.data[key])
 
 
+_ANY = Key("any")  # the readers below check each value's type and range
+
+
+def _unknown(name: str, valid: Sequence[str], where: KeyPath, what: str) -> LambdacheckError:
+    guess = closest(name, valid)
+    return where.key(name).error(f"unknown {what}" + (f" (did you mean '{guess}'?)" if guess
+                                                      else ""),
+                                 hint="valid keys: " + ", ".join(sorted(valid)))
+
+
 def _kind(value: object) -> str:
-    kinds = ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"),
-             (list, "an array"), (dict, "a table"))
-    return next((name for kind, name in kinds if isinstance(value, kind)), "a date/time")
+    return kind_of(value, dates="a date/time")
 
 
 def _string(table: _Table, key: str, value: Any) -> str:
@@ -281,7 +283,9 @@ def _function_spec(table: _Table, keys: tuple[str, ...]) -> FunctionSpec:
 
 
 def _parse(data: Mapping[str, Any], source: Path, prefix: str) -> ProjectConfig:
-    top = _Table(data, source, prefix)
+    where = KeyPath(str(source), (prefix.rstrip("."),) if prefix else (), ConfigError,
+                    quote=False)
+    top = _Table(data, where, source.absolute().parent)
     top.check_keys(_TOP_LEVEL_KEYS)
     template = top.get("template", _path)
     defaults = ProjectDefaults(
@@ -304,7 +308,7 @@ def _functions(top: _Table, *, has_template: bool) -> tuple[FunctionSpec, ...]:
     specs: list[FunctionSpec] = []
     names: set[str] = set()  # a set: 20,000 functions must not take a quadratic scan
     for index, item in enumerate(raw):
-        table = _Table(item, top.source, f"{top.prefix}functions[{index}].")
+        table = _Table(item, top.where.key("functions").item(index), top.base_dir)
         table.check_keys(tuple(_FUNCTION_READERS))
         spec = _function_spec(table, tuple(_FUNCTION_READERS))
         if spec.artifact is None and not (has_template and spec.name is not None):

@@ -56,7 +56,7 @@ class _Merged:
     limits: dict[str, Entry] = field(default_factory=dict)
 
     def add(self, document: Raw, label: str, origin: str) -> None:
-        top = Where(label)
+        top = Where(label, raises=CatalogError)
         check_document(document, top)
         if not document:
             raise top.error("defines no sources, os or runtime", FORMAT_HINT)
