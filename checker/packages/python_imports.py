@@ -9,6 +9,9 @@ What `ast` can and cannot tell (measured on the host's Python, see the tests):
 - feature_version rejects, by name, grammar newer than the target that the host's parser
   knows: `match` (3.10), parenthesized context managers (3.9), `except*` (3.11), walrus
   (3.8), positional-only parameters (3.8);
+- its message names the feature and the version ("Pattern matching is only supported in
+  Python 3.10 and greater"), at the line the host's parser reports (for `match`, the end of
+  the statement), where the target Python itself says "invalid syntax" at the first line;
 - it is best-effort: some newer grammar is accepted all the same (e.g. `return *a, b`
   before 3.8; on a 3.12+ host, f-string nesting and quote reuse before 3.12), so a clean
   parse is no proof;
