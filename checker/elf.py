@@ -473,7 +473,7 @@ class _DynamicTables:
         data = self._data.get("strtab", b"")
         prefixes = tuple(prefix.encode() for prefix in EXPORT_PREFIXES)
         found: dict[str, None] = {}
-        for name_offset, shndx in zip(self._name_offsets, self._shndx):
+        for name_offset, shndx in zip(self._name_offsets, self._shndx, strict=False):
             if shndx != 0 and data.startswith(prefixes, name_offset):
                 end = data.find(b"\0", name_offset)
                 if end > 0:
