@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "generate_catalog.py"
 DUMPS = ROOT / "tests" / "data" / "live-dumps" / "docker-lambda"
 LIFECYCLE = (ROOT / "tests" / "data" / "live-dumps" / "cfn-lint" / "src" / "cfnlint" / "data"

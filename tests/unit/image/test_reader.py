@@ -236,7 +236,7 @@ def test_memory_stays_bounded_whatever_the_layer_size(tmp_path: Path) -> None:
     for source in (archive, packed):
         result = subprocess.run([sys.executable, "-c", code, f"docker-archive:{source}"],
                                 capture_output=True, text=True, check=True,
-                                cwd=Path(__file__).resolve().parents[2])
+                                cwd=Path(__file__).resolve().parents[3])
         unpacked, peak_kib = map(int, result.stdout.split())
         assert unpacked == size
         assert peak_kib < 150 * 1024, f"{source.name}: peak RSS {peak_kib // 1024} MiB"
@@ -390,7 +390,7 @@ def test_zstd_layers_without_a_zstd_library_are_an_input_error(tmp_path: Path) -
             f"try:\n    read_image(ImageRef.parse('oci-archive:{archive}'))\n"
             "except InputError as e:\n    print(e.message)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=Path(__file__).resolve().parents[2])
+                            check=True, cwd=Path(__file__).resolve().parents[3])
     assert "zstd-compressed" in result.stdout and "zstandard" in result.stdout
 
 
@@ -578,7 +578,7 @@ def test_no_engine_for_a_docker_daemon_image_is_an_input_error(tmp_path: Path) -
             "except InputError as e:\n    print(e.message)\n")
     environment = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, env=environment, cwd=Path(__file__).resolve().parents[2])
+                            check=True, env=environment, cwd=Path(__file__).resolve().parents[3])
     assert result.stdout.startswith("docker-daemon:some/image:tag: no Docker engine reachable")
     assert "no-engine.sock" in result.stdout
 

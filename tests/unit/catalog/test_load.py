@@ -24,7 +24,7 @@ from checker.catalog.load import catalog_dir, load_catalog
 from checker.catalog.model import Catalog, Confidence, HandlerStyle, Platform
 from checker.errors import CatalogError
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 BOTH = ("x86_64", "arm64")
 REQUIRED = {
     "provided": ("x86_64",), "provided.al2": BOTH, "provided.al2023": BOTH,
