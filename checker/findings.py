@@ -28,6 +28,10 @@ class Finding:
     message: one line of fact; hint: one line of fix
     subject: the symbol, library or setting at fault ("fcntl64@GLIBC_2.28"), if any
     details: further lines (e.g. the other symbols needing the same version)
+    package: the distribution that shipped the file ("numpy 2.1.0", "sharp 0.34.1", a layer's
+             name), None when no manifest claims it
+    fix:     the one fix for that package, in its ecosystem's words (pip, npm, a glibc-pinned
+             build for custom runtimes), None when there is none
     """
 
     rule: str
@@ -37,6 +41,8 @@ class Finding:
     hint: str = ""
     subject: str | None = None
     details: tuple[str, ...] = ()
+    package: str | None = None
+    fix: str | None = None
 
 
 class CheckStatus(enum.Enum):
