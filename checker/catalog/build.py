@@ -240,4 +240,5 @@ def _platform(raw: Raw, base: OsArch, arch: str, image: str, where: Where,
         executables=base.executables | frozenset(valid_paths(raw.get("executables", []),
                                                              where.key("executables"))),
         ld_library_path=base.ld_library_path, image=image, libstdcxx=base.libstdcxx,
+        shadowed=MappingProxyType({k: base.libraries[k] for k in bundled if k in base.libraries}),
     )

@@ -106,9 +106,19 @@ class Platform:
     ld_library_path: tuple[str, ...]
     image: str
     libstdcxx: str | None = None  # e.g. "7.3.1"; None when the runtime has no libstdc++
+    # OS libraries a runtime-bundled one of the same soname (/var/lang/lib) shadows: still on
+    # disk, found when a directory of theirs comes first in the loader's search order
+    shadowed: Mapping[str, SystemLibrary] = field(default_factory=lambda: MappingProxyType({}))
 
     def library(self, soname: str) -> SystemLibrary | None:
         return self.libraries.get(soname)
+
+    def candidates(self, soname: str) -> tuple[SystemLibrary, ...]:
+        """Every copy of `soname` on the runtime: the one `library` gives, then those it
+        shadows."""
+        first = self.libraries.get(soname)
+        rest = self.shadowed.get(soname)
+        return tuple(lib for lib in (first, rest) if lib is not None)
 
 
 class HandlerStyle(enum.Enum):

@@ -2,9 +2,10 @@
 
 Search order (ld.so(8)): DT_RPATH (only when there is no DT_RUNPATH), LD_LIBRARY_PATH,
 DT_RUNPATH, then the system directories. `$ORIGIN` expands to the directory of the object.
-On Lambda LD_LIBRARY_PATH lists the system directories (/lib64, /usr/lib64, /var/lang/lib)
-*before* /var/task/lib and /opt/lib, so a bundled copy of a system library is shadowed by the
-system's own unless an RPATH points at it.
+On Lambda LD_LIBRARY_PATH lists the runtime's own /var/lang/lib first, then the system
+directories (/lib64, /usr/lib64), *before* /var/task/lib and /opt/lib: a runtime-bundled
+library (nodejs24.x's libstdc++.so.6.0.32) shadows the OS's copy (6.0.33), and a copy bundled in
+the function is shadowed by both unless an RPATH points at it.
 """
 
 from __future__ import annotations
@@ -73,16 +74,18 @@ def resolve(soname: str, elf: ElfFacts, elf_abs_path: str, platform: Platform,
     if "/" in soname:
         path = soname if soname.startswith("/") else posixpath.join(TASK_ROOT, soname)
         return Resolution(soname, bundled=view.resolve(path), searched=(path,))
-    system = platform.library(soname)
+    copies = platform.candidates(soname)  # a runtime-bundled copy and the OS's it shadows
     for directory in dirs:
         if view.covers(directory):
             bundled = view.resolve(posixpath.join(directory, soname))
             if bundled is not None:
                 return Resolution(soname, bundled=bundled, searched=dirs)
-        elif system is not None and _same_dir(system.path, directory):
-            return Resolution(soname, system=system, searched=dirs)
-    if system is not None:  # the loader's cache and defaults still find system libraries
-        return Resolution(soname, system=system, searched=dirs)
+            continue
+        for system in copies:
+            if _same_dir(system.path, directory):
+                return Resolution(soname, system=system, searched=dirs)
+    if copies:  # the loader's cache and defaults still find system libraries
+        return Resolution(soname, system=copies[0], searched=dirs)
     return Resolution(soname, absent=platform.absent.get(soname), searched=dirs)
 
 

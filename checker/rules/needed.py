@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from checker.catalog.model import Platform
+from checker.catalog.model import Confidence, Platform
 from checker.facts import ElfFacts
 from checker.findings import Finding, Severity
 from checker.rules.base import RuleContext
@@ -45,25 +45,37 @@ class NeededLibrariesRule:
 
     def _missing(self, ctx: RuleContext, loc: Located, elf: ElfFacts,
                  found: Resolution) -> Finding:
-        where = f"{ctx.runtime.name} ({ctx.runtime.os_name}, {ctx.arch})"
-        if found.absent is not None or ctx.platform.inventory_complete:
+        soname = found.soname
+        known_absent = found.absent is not None and found.absent.confidence is Confidence.CONFIRMED
+        if known_absent or ctx.platform.inventory_complete:
+            # decidable: the runtime's complete file list (or a confirmed absence) lacks it
             severity = Severity.ERROR
-            message = (f"needs {found.soname}, which is neither bundled nor on {where}: "
-                       f"the loader fails with '{found.soname}: cannot open shared object file'")
+            where = f"{ctx.runtime.name} ({ctx.runtime.os_name})" if ctx.image is None else \
+                f"the image ({ctx.runtime.os_name})"
+            remedy = "bundle it in lib/ or a layer" if ctx.image is None else \
+                "install it in the image"
+            message = f"{soname}: {LOADER_NO_FILE} — {where} has no {soname}; {remedy}"
+            hint = _hint(soname, ctx.platform)
         else:
+            # genuinely unknown: no complete listing of this runtime's files exists
             severity = Severity.WARNING
-            message = (f"needs {found.soname}, which is not bundled and not in the known "
-                       f"inventory of {where} (that inventory is incomplete, so it may exist)")
+            message = (f"needs {soname}, which is not bundled; the catalog has no complete file "
+                       f"list of {ctx.runtime.name} ({ctx.runtime.os_name}, {ctx.arch}), so "
+                       f"whether the runtime provides {soname} is unknown: verify it, or the "
+                       f"loader fails with '{soname}: {LOADER_NO_FILE}'")
+            hint = (f"`lambdacheck runtimes probe {ctx.platform.image} --name "
+                    f"{ctx.runtime.name}` lists the image's libraries and settles it; "
+                    + _hint(soname, ctx.platform))
         return Finding(
             rule=self.id, severity=severity, path=loc.report_path, message=message,
-            hint=_hint(found.soname, ctx.platform),
-            subject=found.soname,
+            hint=hint, subject=soname,
             details=(f"searched: {', '.join(found.searched)}",)
                     + ((f"also needed by this file: {', '.join(elf.needed)}",)
                        if elf.needed else ()),
         )
 
 
+LOADER_NO_FILE = "cannot open shared object file: No such file or directory"  # glibc's words
 _SONAME_STEM = re.compile(r"^(lib[^.]*)\.so")
 
 
@@ -72,7 +84,8 @@ def _hint(soname: str, platform: Platform) -> str:
             "layer's lib/ (/opt/lib), or link it statically")
     stem = _SONAME_STEM.match(soname)
     if stem:
-        siblings = sorted(s for s in platform.libraries if s.startswith(stem.group(1) + ".so"))
+        sonames = re.compile(re.escape(stem.group(1)) + r"\.so\.\d+$")  # not dev links
+        siblings = sorted(s for s in platform.libraries if sonames.match(s))
         if siblings:
             hint += f"; the runtime has {', '.join(siblings)}: build against that instead"
     return hint

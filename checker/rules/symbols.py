@@ -3,14 +3,16 @@ GCC_7.0.0, OPENSSL_3.0.0, ...) must be defined by the library the loader will ac
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Iterator
 
 from packaging.version import InvalidVersion, Version
 
-from checker.catalog.model import Confidence
+from checker.catalog.model import Confidence, SystemLibrary
 from checker.facts import VersionNeed
 from checker.findings import Finding, Severity
-from checker.lambda_env import Arch
+from checker.lambda_env import LANG_DIR, SYSTEM_LIBRARY_DIRS, Arch
 from checker.rules.base import RuleContext
 from checker.rules.loader import Resolution
 from checker.rules.view import Located
@@ -34,16 +36,17 @@ class SymbolVersionsRule:
 
     def _check_library(self, ctx: RuleContext, loc: Located,
                        found: Resolution, needs: list[VersionNeed]) -> Iterator[Finding]:
-        missing, unknown = _classify(found, needs)
+        missing, unknown = _classify(ctx, found, needs)
         if missing:
             yield self._missing_finding(ctx, loc, found, missing)
         if unknown and not missing:
             names = ", ".join(sorted({n.version for n in unknown}, key=_version_key))
             yield Finding(
                 rule=self.id, severity=Severity.INFO, path=loc.report_path,
-                message=f"needs {names} from {found.soname}; the catalog does not know which "
-                        f"versions {ctx.runtime.name}'s {found.soname} defines",
-                hint="probe the runtime image (lambdacheck runtimes probe) to verify",
+                message=f"needs {names} from {found.soname}; which version nodes "
+                        f"{_provider(ctx, found)} defines is unknown (the catalog knows the "
+                        f"file, not its version definitions): verify that it defines {names}",
+                hint=_probe_hint(ctx, found.soname),
                 subject=found.soname,
             )
 
@@ -51,25 +54,42 @@ class SymbolVersionsRule:
                          missing: list[VersionNeed]) -> Finding:
         worst = max(missing, key=lambda n: _version_key(n.version))
         symbol = f"{worst.symbols[0]}@{worst.version}" if worst.symbols else worst.version
-        inferred = found.system is not None and found.system.confidence is Confidence.INFERRED
+        # glibc's nodes follow from its version and a bundled library's were read from the
+        # file: only a non-glibc system library whose facts are inferred is genuinely unsure
+        inferred = (found.system is not None and not is_glibc(found.soname)
+                    and found.system.confidence is Confidence.INFERRED)
         weak_only = all(n.weak for n in missing)
         severity = Severity.WARNING if (inferred or weak_only) else Severity.ERROR
         details = tuple(
             f"{n.version}: {', '.join(n.symbols[:8])}" + (" …" if len(n.symbols) > 8 else "")
             for n in sorted(missing, key=lambda n: _version_key(n.version), reverse=True)
         )
+        weak = "weak " if weak_only else ""  # glibc only notes a missing weak version
+        message = (f"{_library_path(found)}: {weak}version `{worst.version}' not found "
+                   f"(required by {loc.abs_path}): {_provider(ctx, found)} does not define it")
+        if inferred:
+            message += (f" (the catalog's facts about {found.soname} are inferred: verify "
+                        "which versions it defines)")
+        hint = _hint(worst.version, ctx, found)
+        if inferred:
+            hint = f"{_probe_hint(ctx, found.soname)}; or {hint}"
         return Finding(
-            rule=self.id, severity=severity, path=loc.report_path,
-            message=f"needs {worst.version} from {found.soname}, but {_provider(ctx, found)} "
-                    f"does not define it: the loader fails with \"version '{worst.version}' not "
-                    f"found\"" + (" (the runtime's library list is inferred)" if inferred else ""),
-            hint=_hint(worst.version, ctx, found),
-            subject=symbol,
-            details=details,
+            rule=self.id, severity=severity, path=loc.report_path, message=message,
+            hint=hint, subject=symbol, details=details,
         )
 
 
-def _classify(found: Resolution,
+GLIBC_SONAMES = re.compile(
+    r"^(libc|libm|libmvec|libpthread|libdl|librt|libresolv|libutil|libanl|libnsl|libBrokenLocale"
+    r"|libthread_db|libc_malloc_debug|libnss_\w+)\.so\.\d+$|^ld-linux[-\w]*\.so\.\d+$")
+
+
+def is_glibc(soname: str) -> bool:
+    """A library glibc itself ships: its GLIBC_ nodes follow from glibc's version."""
+    return GLIBC_SONAMES.match(soname) is not None
+
+
+def _classify(ctx: RuleContext, found: Resolution,
               needs: list[VersionNeed]) -> tuple[list[VersionNeed], list[VersionNeed]]:
     missing: list[VersionNeed] = []
     unknown: list[VersionNeed] = []
@@ -82,6 +102,8 @@ def _classify(found: Resolution,
                 missing.append(need)
         elif found.system is not None:
             defined = found.system.defines(need.version)
+            if defined is None and is_glibc(found.soname):
+                defined = _glibc_defines(need.version, ctx.platform.glibc)
             if defined is False:
                 missing.append(need)
             elif defined is None:
@@ -89,15 +111,52 @@ def _classify(found: Resolution,
     return missing, unknown
 
 
+def _glibc_defines(version: str, glibc: str) -> bool | None:
+    """Whether glibc `glibc` defines the node `version`: every GLIBC_x.y up to its own version
+    (a binary linked here only needs nodes its build's glibc had, which later ones keep)."""
+    prefix, _, number = version.partition("_")
+    if prefix != "GLIBC" or not re.fullmatch(r"\d+(\.\d+)+", number):
+        return None
+    try:
+        return Version(number) <= Version(glibc)
+    except InvalidVersion:
+        return None
+
+
+def _library_path(found: Resolution) -> str:
+    """The library as the loader names it in its message."""
+    if found.bundled is not None:
+        return found.bundled.abs_path
+    if found.system is not None:
+        return _library_path_of(found.system)
+    return posixpath.join(SYSTEM_LIBRARY_DIRS[0], found.soname)
+
+
+def _probe_hint(ctx: RuleContext, soname: str) -> str:
+    return (f"`lambdacheck runtimes probe {ctx.platform.image} --name {ctx.runtime.name}` reads "
+            f"the image's {soname} and settles it")
+
+
 def _provider(ctx: RuleContext, found: Resolution) -> str:
     if found.bundled is not None:
         owner = "the image's" if ctx.image is not None else "the bundled"
         return f"{owner} {found.bundled.report_path}"
-    if found.soname.startswith(("libc.so", "libm.so", "libpthread", "libdl", "librt", "ld-linux")):
+    if is_glibc(found.soname):
         return f"{ctx.runtime.name} ({ctx.runtime.os_name}, glibc {ctx.platform.glibc})"
+    system = found.system
+    if system is not None and system.path is not None and \
+            system.path.startswith(LANG_DIR + "/"):  # bundled with the runtime, first on the path
+        shadows = ctx.platform.shadowed.get(found.soname)
+        also = f", which shadows the OS's {_library_path_of(shadows)}" if shadows else ""
+        return (f"{ctx.runtime.name}'s own {posixpath.join(system.path, found.soname)} "
+                f"(bundled with the runtime{also})")
     version = f" {ctx.platform.libstdcxx}" if found.soname.startswith("libstdc++") and \
         ctx.platform.libstdcxx else ""
     return f"{ctx.runtime.name}'s {found.soname}{version} ({ctx.runtime.os_name})"
+
+
+def _library_path_of(system: SystemLibrary) -> str:
+    return posixpath.join(system.path or SYSTEM_LIBRARY_DIRS[0], system.soname)
 
 
 def _hint(version: str, ctx: RuleContext, found: Resolution) -> str:
@@ -111,8 +170,9 @@ def _hint(version: str, ctx: RuleContext, found: Resolution) -> str:
                 f"-linux-gnu.{ctx.platform.glibc}`")
     if version.startswith(("GLIBCXX_", "CXXABI_")):
         return ("link the C++ runtime statically (-static-libstdc++ -static-libgcc) or build with "
-                "the runtime's GCC; a bundled libstdc++.so.6 in lib/ is shadowed by the system "
-                "one (LD_LIBRARY_PATH lists /lib64 first) unless the binary's RPATH points at it")
+                "the runtime's GCC; a bundled libstdc++.so.6 in lib/ is shadowed by the runtime's "
+                "(LD_LIBRARY_PATH lists /var/lang/lib and /lib64 first) unless the binary's "
+                "RPATH points at it")
     if version.startswith("GCC_"):
         return "link libgcc statically (-static-libgcc) or build with the runtime's GCC"
     if found.bundled is not None:

@@ -24,16 +24,17 @@ GLIBC_SONAMES = ("libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "lib
 
 def library(soname: str, *, series: Mapping[str, str] | None = None,
             versions: frozenset[str] | None = None, extra: frozenset[str] = frozenset(),
-            confidence: Confidence = Confidence.CONFIRMED) -> SystemLibrary:
+            confidence: Confidence = Confidence.CONFIRMED, path: str | None = None,
+            ) -> SystemLibrary:
     return SystemLibrary(soname=soname, confidence=confidence, sources=("T1",),
                          versions=versions, series=MappingProxyType(dict(series or {})),
-                         extra=extra)
+                         extra=extra, path=path)
 
 
 def platform(arch: str = "x86_64", *, glibc: str = "2.26", glibcxx: str | None = "3.4.24",
              cxxabi: str = "1.3.11", extra_libraries: tuple[SystemLibrary, ...] = (),
              absent: tuple[str, ...] = ("libssl.so.3", "libcrypto.so.3"),
-             complete: bool = True,
+             complete: bool = True, shadowed: tuple[SystemLibrary, ...] = (),
              executables: frozenset[str] = frozenset({"/bin/sh", "/bin/bash", "/usr/bin/env"}),
              ) -> Platform:
     libraries = {s: library(s, series={"GLIBC_": glibc}, extra=frozenset({"GLIBC_PRIVATE"}))
@@ -56,7 +57,8 @@ def platform(arch: str = "x86_64", *, glibc: str = "2.26", glibcxx: str | None =
         absent=MappingProxyType({s: AbsentLibrary(s, ("T1",)) for s in absent}),
         inventory_complete=complete, executables=executables,
         ld_library_path=LD_LIBRARY_PATH, image=f"example/test:{glibc}",
-        libstdcxx="7.3.1" if glibcxx else None)
+        libstdcxx="7.3.1" if glibcxx else None,
+        shadowed=MappingProxyType({lib.soname: lib for lib in shadowed}))
 
 
 def runtime(name: str = "test.al2", *, family: str = "provided",

@@ -69,7 +69,9 @@ def test_library_missing_from_the_image(images: EngineImages, build_cache: Build
     tag = runtime_image(images, binary.read_bytes())
     result = lambdacheck(f"docker-daemon:{tag}")
     assert result.returncode == 1
-    assert "needs libssl.so.3, which is neither bundled nor on" in result.stdout
+    assert "libssl.so.3: cannot open shared object file: No such file or directory — the " \
+        "image (" in result.stdout
+    assert "has no libssl.so.3; install it in the image" in result.stdout
 
 
 def test_runtime_in_var_task_is_never_started(images: EngineImages) -> None:

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
+from checker.catalog.model import AbsentLibrary, Confidence
 from checker.findings import Severity
 from tests.build.check import check, errors, findings
 from tests.build.compile import BuildCache
 from tests.build.elfpatch import needed_past_strtab
-from tests.build.runtimes import runtime
+from tests.build.runtimes import platform, runtime
 from tests.build.zips import File, Symlink, make_zip
 
 
@@ -17,7 +20,9 @@ def test_libssl3_is_confirmed_absent(tmp_path: Path, needs_libssl3: bytes) -> No
     artifact = make_zip(tmp_path / "fn.zip", [File("bootstrap", needs_libssl3, mode=0o755)])
     (finding,) = errors(check(artifact, runtime(glibc="2.36")), "needed-libraries")
     assert finding.subject == "libssl.so.3"
-    assert "cannot open shared object file" in finding.message
+    assert finding.message.startswith(
+        "libssl.so.3: cannot open shared object file: No such file or directory — test.al2 "
+        "(Test Linux) has no libssl.so.3; bundle it in lib/ or a layer")
     assert "libssl.so.10" in finding.hint  # the runtime's own OpenSSL is named
 
 
@@ -60,8 +65,10 @@ def test_unknown_library_is_a_warning_with_a_partial_inventory(tmp_path: Path,
         File("bootstrap", (libfoo_dir / "usefoo").read_bytes(), mode=0o755)])
     result = check(artifact, runtime(glibc="2.36", complete=False))
     (finding,) = findings(result, "needed-libraries")
-    assert finding.severity is Severity.WARNING
-    assert "incomplete" in finding.message
+    assert finding.severity is Severity.WARNING  # no listing: whether it is there is unknown
+    assert "no complete file list of test.al2" in finding.message
+    assert "verify it" in finding.message
+    assert "lambdacheck runtimes probe example/test:2.36 --name test.al2" in finding.hint
 
 
 def test_no_libstdcxx_on_the_runtime(tmp_path: Path, modern_cxx: bytes) -> None:
@@ -114,3 +121,19 @@ def test_a_needed_name_past_the_string_table_is_an_error(tmp_path: Path, hello: 
     assert "outside the string table" in finding.message
     assert errors(check(make_zip(tmp_path / "ok.zip", [File("bootstrap", hello, mode=0o755)]),
                         runtime(glibc="2.36")), "needed-libraries") == []
+
+
+def test_an_inferred_absence_on_a_partial_inventory_is_a_doubt(tmp_path: Path,
+                                                               needs_libssl3: bytes) -> None:
+    """Only a confirmed absence or a complete listing decides a soname is missing."""
+    plat = platform(glibc="2.36", complete=False)
+    inferred = MappingProxyType({**plat.absent, "libssl.so.3": AbsentLibrary(
+        "libssl.so.3", ("T1",), Confidence.INFERRED)})
+    rt = runtime(glibc="2.36", complete=False)
+    rt = replace(rt, platforms=MappingProxyType(
+        {a: replace(p, absent=inferred) for a, p in rt.platforms.items()}))
+    artifact = make_zip(tmp_path / "fn.zip", [File("bootstrap", needs_libssl3, mode=0o755)])
+    (finding,) = findings(check(artifact, rt), "needed-libraries")
+    assert finding.severity is Severity.WARNING
+    confirmed = check(artifact, runtime(glibc="2.36", complete=False))  # confirmed absent
+    assert [f.severity for f in findings(confirmed, "needed-libraries")] == [Severity.ERROR]

@@ -3,8 +3,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from checker.catalog.model import Confidence, SystemLibrary
+from checker.findings import Severity
 from tests.build.check import check, errors, findings
-from tests.build.runtimes import runtime
+from tests.build.compile import BuildCache
+from tests.build.runtimes import library, runtime
 from tests.build.zips import File, make_zip
 
 
@@ -18,7 +21,9 @@ def test_host_binary_fails_on_glibc_2_26_naming_the_symbol(tmp_path: Path, hello
     assert finding.path == "bootstrap"
     assert finding.subject == "__libc_start_main@GLIBC_2.34"
     assert "glibc 2.26" in finding.message
-    assert "version 'GLIBC_2.34' not found" in finding.message
+    # glibc's own words, as Lambda logs them (tests/unit/runner/test_logs_and_outcome.py)
+    assert finding.message.startswith("/lib64/libc.so.6: version `GLIBC_2.34' not found "
+                                      "(required by /var/task/bootstrap)")
 
 
 def test_host_binary_passes_on_glibc_2_34(tmp_path: Path, hello: bytes) -> None:
@@ -86,4 +91,88 @@ def test_bundled_version_verdict_agrees_with_the_real_loader(tmp_path: Path, lib
     artifact = make_zip(tmp_path / "fn.zip", [File("bootstrap", program.read_bytes(), mode=0o755),
                                               File("lib/libfoo.so.1", libfoo_v1)])
     (finding,) = errors(check(artifact, runtime(glibc="2.36")), "symbol-versions")
-    assert "version 'LIBFOO_2.0' not found" in finding.message
+    words = "version `LIBFOO_2.0' not found (required by "
+    assert f"{program.parent}/lib/libfoo.so.1: {words}{program})" in loader.stderr
+    assert finding.message.startswith(f"/var/task/lib/libfoo.so.1: {words}/var/task/bootstrap)")
+
+
+def test_glibc_nodes_are_decided_even_when_its_library_list_is_inferred(
+        tmp_path: Path, hello: bytes) -> None:
+    """glibc's version nodes follow from its version: a library list marked inferred (the
+    catalog's arm64 AL2 once was) does not turn a missing GLIBC_2.34 into a doubt."""
+    inferred_libc = library("libc.so.6", series={"GLIBC_": "2.26"},
+                            confidence=Confidence.INFERRED)
+    result = check(_bootstrap_zip(tmp_path, hello), runtime(glibc="2.26",
+                                                            extra_libraries=(inferred_libc,)))
+    (finding,) = findings(result, "symbol-versions")
+    assert finding.severity is Severity.ERROR
+    assert "inferred" not in finding.message
+
+
+def test_glibc_node_without_a_series_follows_from_the_glibc_version(tmp_path: Path,
+                                                                     hello: bytes) -> None:
+    no_nodes = library("libc.so.6")  # on the runtime, its version definitions not listed
+    on_226 = check(_bootstrap_zip(tmp_path, hello), runtime(glibc="2.26",
+                                                            extra_libraries=(no_nodes,)))
+    assert [f.severity for f in findings(on_226, "symbol-versions")] == [Severity.ERROR]
+    on_234 = check(_bootstrap_zip(tmp_path, hello), runtime(glibc="2.34",
+                                                            extra_libraries=(no_nodes,)))
+    assert findings(on_234, "symbol-versions") == []
+
+
+def test_an_inferred_library_missing_a_node_is_a_warning_naming_the_probe(
+        tmp_path: Path, modern_cxx: bytes) -> None:
+    inferred = library("libstdc++.so.6", series={"GLIBCXX_": "3.4.24", "CXXABI_": "1.3.11"},
+                       confidence=Confidence.INFERRED)
+    result = check(_bootstrap_zip(tmp_path, modern_cxx),
+                   runtime(glibc="2.36", extra_libraries=(inferred,)))
+    (finding,) = findings(result, "symbol-versions")
+    assert finding.severity is Severity.WARNING
+    assert "GLIBCXX_3.4.30" in finding.message and "inferred: verify" in finding.message
+    assert finding.hint.startswith("`lambdacheck runtimes probe example/test:2.36 --name test.al2`")
+
+
+def test_unknown_version_set_is_info_naming_what_to_verify(tmp_path: Path,
+                                                           modern_cxx: bytes) -> None:
+    unknown = library("libstdc++.so.6")  # on the runtime; which nodes it defines is unknown
+    result = check(_bootstrap_zip(tmp_path, modern_cxx),
+                   runtime(glibc="2.36", extra_libraries=(unknown,)))
+    (finding,) = findings(result, "symbol-versions")
+    assert finding.severity is Severity.INFO
+    assert "verify that it defines CXXABI_1.3, GLIBCXX_3.4," in finding.message
+    assert finding.message.endswith(", GLIBCXX_3.4.30")  # condition_variable::wait, GCC 12
+    assert "lambdacheck runtimes probe example/test:2.36" in finding.hint
+
+
+def _libstdcxx(series: str, path: str) -> SystemLibrary:
+    return library("libstdc++.so.6", series={"GLIBCXX_": series, "CXXABI_": "1.3.15"},
+                   path=path)
+
+
+def test_the_runtimes_own_libstdcxx_shadows_the_os_one(tmp_path: Path, modern_cxx: bytes) -> None:
+    """/var/lang/lib comes first on LD_LIBRARY_PATH: a runtime-bundled libstdc++ older than
+    the OS's is the one the loader picks (nodejs24.x: 6.0.32 before AL2023's 6.0.33)."""
+    old_bundled = _libstdcxx("3.4.29", "/var/lang/lib")
+    os_copy = _libstdcxx("3.4.33", "/lib64")
+    result = check(_bootstrap_zip(tmp_path, modern_cxx),
+                   runtime(glibc="2.36", extra_libraries=(old_bundled,), shadowed=(os_copy,)))
+    (finding,) = errors(result, "symbol-versions")
+    assert finding.message.startswith("/var/lang/lib/libstdc++.so.6: version `GLIBCXX_3.4.30' "
+                                      "not found (required by /var/task/bootstrap)")
+    assert "which shadows the OS's /lib64/libstdc++.so.6" in finding.message
+    # the other way round, the runtime's copy defines it
+    result = check(_bootstrap_zip(tmp_path, modern_cxx),
+                   runtime(glibc="2.36", extra_libraries=(_libstdcxx("3.4.30", "/var/lang/lib"),),
+                           shadowed=(_libstdcxx("3.4.24", "/lib64"),)))
+    assert findings(result, "symbol-versions") == []
+
+
+def test_an_rpath_to_lib64_reaches_the_shadowed_os_copy(tmp_path: Path,
+                                                        build_cache: BuildCache) -> None:
+    """DT_RPATH is searched before LD_LIBRARY_PATH: RPATH /lib64 finds the OS's copy first."""
+    binary = build_cache.cxx("modern.cpp", name="modern-rpath-lib64", flags=[
+        "-std=c++17", "-Wl,-rpath,/lib64", "-Wl,--disable-new-dtags"]).read_bytes()
+    result = check(_bootstrap_zip(tmp_path, binary),
+                   runtime(glibc="2.36", extra_libraries=(_libstdcxx("3.4.29", "/var/lang/lib"),),
+                           shadowed=(_libstdcxx("3.4.33", "/lib64"),)))
+    assert findings(result, "symbol-versions") == []
