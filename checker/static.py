@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -15,9 +16,11 @@ from checker.catalog.model import Limit
 from checker.engine import ConnectExporter
 from checker.errors import UsageError
 from checker.facts import ArtifactFacts, ArtifactRole
-from checker.findings import CheckResult, TargetResult
+from checker.findings import CheckResult, Finding, TargetResult
 from checker.image.ref import ImageRef
 from checker.options import ExecOptions, Target
+from checker.packages.fixes import fix_for
+from checker.packages.tree import wanted_text
 from checker.rules import ALL_RULES, NotApplicable, Rule, RuleContext
 from checker.rules.handler import handler_texts
 from checker.rules.view import FileView
@@ -29,7 +32,8 @@ ScanKey = tuple[Path | ImageRef, ArtifactRole]
 
 
 class TextWanted:
-    """Which members' contents the rules need: handler modules and dist-info WHEEL files.
+    """Which members' contents the rules need: handler modules, dist-info WHEEL files and
+    what the package checks read (manifests, package.json, sources, bare .pyc).
 
     A class (not a closure) so that it can be sent to worker processes.
     """
@@ -38,7 +42,7 @@ class TextWanted:
         self.suffixes = tuple(sorted(set(suffixes)))
 
     def __call__(self, path: str) -> bool:
-        if path.endswith(".dist-info/WHEEL"):
+        if path.endswith(".dist-info/WHEEL") or wanted_text(path):
             return True
         return any(path == s or path.endswith("/" + s) for s in self.suffixes)
 
@@ -87,10 +91,17 @@ def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int,
     if isinstance(path, ImageRef):
         from checker.image.reader import read_image  # loaded only when an image is checked
 
-        return read_image(path, want_text=from_image.want_text,
+        return read_image(path, want_text=_image_text,
                           want_elf=from_image.want_elf, arch=arch, workers=workers,
                           connect=connect)
     return scan_artifact(path, role, want_text=want_text, name=str(path), workers=workers)
+
+
+def _image_text(path: str) -> bool:
+    """An image's texts: the image checks' own, and the package checks' under the function's
+    directories (never the OS's own Python or Node files)."""
+    return from_image.want_text(path) or (
+        path.startswith(("var/task/", "opt/")) and wanted_text(path))
 
 
 def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts | ImageFacts], today: date,
@@ -113,8 +124,40 @@ def check_target(target: Target, scans: dict[ScanKey, ArtifactFacts | ImageFacts
     )
     notes = (f"the image is its own runtime: {runtime.os_name}, glibc {platform.glibc}",) \
         if image else ()
-    return TargetResult(target=target.id, checks=tuple(run_rule(rule, ctx) for rule in ALL_RULES),
-                        notes=notes)
+    checks = tuple(run_rule(rule, ctx) for rule in ALL_RULES)
+    return TargetResult(target=target.id, checks=blame_checks(ctx, checks), notes=notes)
+
+
+# Rules whose findings are fixed by reinstalling or rebuilding the package that shipped the file.
+_REBUILD_RULES = frozenset({"architecture", "libc", "needed-libraries", "symbol-versions",
+                            "native-format", "python-abi"})
+
+
+def blame_checks(ctx: RuleContext, checks: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
+    """Each finding with a path names the distribution that shipped its file (the wheel's
+    RECORD, the node_modules package, the layer) and, for native code, that package's fix."""
+    if not any(f.path and f.package is None for c in checks for f in c.findings):
+        return checks
+    by_report = {loc.report_path: loc.abs_path for loc in ctx.view}
+    return tuple(dataclasses.replace(c, findings=tuple(_blame(ctx, f, by_report)
+                                                       for f in c.findings))
+                 if c.findings else c for c in checks)
+
+
+def _blame(ctx: RuleContext, finding: Finding, by_report: Mapping[str, str]) -> Finding:
+    if not finding.path or finding.package is not None:
+        return finding
+    abs_path = by_report.get(finding.path)
+    owner = ctx.owners.owner(abs_path) if abs_path is not None else None
+    fix = finding.fix
+    if fix is None and finding.rule in _REBUILD_RULES:
+        custom = ctx.runtime.family == "provided"
+        fix = fix_for(owner, arch=ctx.arch, python=ctx.runtime.python,
+                      glibc=ctx.platform.glibc if custom and owner is None else None)
+    if owner is None and fix is None:
+        return finding
+    return dataclasses.replace(finding, package=owner.label if owner is not None else None,
+                               fix=fix)
 
 
 def _artifact(scanned: ArtifactFacts | ImageFacts) -> ArtifactFacts:

@@ -90,6 +90,15 @@ def catalog_dir() -> Traversable:
                        "reinstall lambdacheck")
 
 
+def node_abi_text() -> str:
+    """runtimes/node-abi.json as shipped (Node major -> NODE_MODULE_VERSION, with its source)."""
+    try:
+        return (catalog_dir() / "node-abi.json").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CatalogError(f"the shipped Node ABI table cannot be read: {err}",
+                           "reinstall lambdacheck") from err
+
+
 def _shipped_files(directory: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
     for child in sorted(directory.iterdir(), key=lambda c: c.name):
         if child.is_dir():

@@ -13,8 +13,14 @@ from checker.rules.libc import LibcRule
 from checker.rules.limits import LimitsRule
 from checker.rules.native_format import NativeFormatRule
 from checker.rules.needed import NeededLibrariesRule
+from checker.rules.node_abi import NodeAbiRule
+from checker.rules.node_handler import NodeHandlerRule
 from checker.rules.permissions import PermissionsRule
+from checker.rules.platform_binaries import PlatformBinariesRule
 from checker.rules.python_abi import PythonAbiRule
+from checker.rules.python_bytecode import PythonBytecodeRule
+from checker.rules.python_grammar import PythonGrammarRule
+from checker.rules.python_requires import PythonRequiresRule
 from checker.rules.quotas import QuotasRule
 from checker.rules.symbols import SymbolVersionsRule
 
@@ -24,6 +30,8 @@ ALL_RULES: tuple[Rule, ...] = (
     LimitsRule(),
     ImageRule(),
     HandlerRule(),
+    NodeHandlerRule(),
+    PythonGrammarRule(),
     ExtensionsRule(),
     PermissionsRule(),
     ArchitectureRule(),
@@ -31,7 +39,11 @@ ALL_RULES: tuple[Rule, ...] = (
     NativeFormatRule(),
     NeededLibrariesRule(),
     SymbolVersionsRule(),
+    PlatformBinariesRule(),
     PythonAbiRule(),
+    PythonRequiresRule(),
+    PythonBytecodeRule(),
+    NodeAbiRule(),
     DeprecationRule(),
 )
 

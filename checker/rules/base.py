@@ -9,9 +9,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from checker.catalog.model import Limit, Platform, Runtime
-from checker.facts import ArtifactFacts, ElfFacts
+from checker.facts import ArtifactFacts, ElfFacts, FileFormat
 from checker.findings import Finding, TargetId
 from checker.options import ExecOptions
+from checker.packages.owners import Owners, blame
+from checker.packages.reachability import Platform as PackagePlatform
+from checker.packages.reachability import Reach, Verdict, judge
+from checker.packages.tree import Tree
 from checker.rules.loader import LoaderModel
 from checker.rules.view import FileView, Located
 
@@ -40,6 +44,34 @@ class RuleContext:
         """How the dynamic loader resolves every ELF's needs (built once per target)."""
         return LoaderModel(list(self.elves()), self.platform, self.view)
 
+    @functools.cached_property
+    def tree(self) -> Tree:
+        """The function's files by absolute path with the texts the package checks read."""
+        return Tree(self.function, self.layers)
+
+    @functools.cached_property
+    def owners(self) -> Owners:
+        """Which distribution (wheel, npm package, layer) shipped each file."""
+        return blame(self.tree, [layer.name for layer in self.layers])
+
+    @functools.cached_property
+    def package_platform(self) -> PackagePlatform:
+        return PackagePlatform(self.arch)
+
+    @functools.cached_property
+    def reach(self) -> dict[str, Reach]:
+        """Native files (ELF, Mach-O, PE) by absolute path → whether Lambda would load them,
+        from the multi-platform layouts packages ship (prebuilds/, platform packages, ...)."""
+        native = [loc.abs_path for loc in self.view
+                  if loc.file.format in _NATIVE and self.in_scope(loc)]
+        return judge(self.tree, native, self.package_platform) if native else {}
+
+    def loaded(self, loc: Located) -> bool:
+        """False for a binary Lambda never loads (another platform's build in a layout that
+        picks one at run time): the ELF rules do not judge it."""
+        found = self.reach.get(loc.abs_path)
+        return found is None or found.verdict is not Verdict.NOT_LOADED
+
     def in_scope(self, loc: Located) -> bool:
         """Whether the rules judge this file: everything of a ZIP; of an image, what the
         function runs (its task root, /opt, the runtime dir, the entrypoint's files)."""
@@ -64,10 +96,13 @@ class RuleContext:
         return (loc for loc in self.view if self.in_scope(loc))
 
     def elves(self) -> Iterator[tuple[Located, ElfFacts]]:
-        """Every ELF in scope the function will see."""
+        """Every ELF in scope the function will see and may load (not another platform's)."""
         for loc in self.files():
-            if loc.file.elf is not None:
+            if loc.file.elf is not None and self.loaded(loc):
                 yield loc, loc.file.elf
+
+
+_NATIVE = (FileFormat.ELF, FileFormat.MACHO, FileFormat.PE)
 
 
 class NotApplicable(Exception):

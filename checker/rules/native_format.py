@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from checker.facts import FileFormat, MemberKind
 from checker.findings import Finding, Severity
 from checker.lambda_env import EXTENSIONS_DIR
+from checker.rules.architecture import rebuild_hint
 from checker.rules.base import RuleContext
 from checker.rules.view import Located
 
@@ -28,6 +29,8 @@ class NativeFormatRule:
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for loc in ctx.files():
             file = loc.file
+            if not ctx.loaded(loc):
+                continue  # another platform's build that Lambda never loads (platform-binaries)
             if file.format in (FileFormat.MACHO, FileFormat.PE):
                 finding = self._foreign(ctx, loc)
                 if finding is not None:
@@ -94,8 +97,6 @@ class NativeFormatRule:
             path=loc.report_path,
             message=f"{what}: native code for {built_on}, which Linux cannot load"
                     + ("" if loaded else " (nothing on Lambda will load it; dead weight)"),
-            hint="build the artifact on Linux for the function's architecture "
-                 "(e.g. pip install --platform manylinux2014_x86_64 --only-binary=:all:, "
-                 "or inside the runtime's build image)",
+            hint=f"build it on Linux: {rebuild_hint(ctx, loc)}",
             subject=name,
         )

@@ -1,0 +1,47 @@
+"""The grammar of every module the Python handler imports inside the function, at the
+runtime's Python (the handler rule parses the handler's own file). Parsed with `ast`, never
+imported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checker.findings import Finding, Severity
+from checker.packages.python_imports import check_grammar
+from checker.rules.base import NotApplicable, RuleContext
+from checker.rules.python_abi import python_version
+
+
+class PythonGrammarRule:
+    id = "python-grammar"
+    summary = "Modules the handler imports parse at the runtime's Python version"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        python = python_version(ctx)
+        module = (ctx.handler or "").rpartition(".")[0]
+        if not module:
+            raise NotApplicable("no Python handler module given")
+        report = check_grammar(ctx.tree, module, python)
+        shown = f"{python[0]}.{python[1]}"
+        for error in report.errors:
+            if error.module == module:
+                continue  # the handler's own file: the handler rule reports it
+            entry = ctx.view.entry(error.path)
+            by = f" (imported by {error.imported_by})" if error.imported_by else ""
+            yield Finding(
+                rule=self.id, severity=Severity.ERROR,
+                path=entry.report_path if entry is not None else error.path,
+                message=f"module {error.module}{by} does not parse on Python {shown}: "
+                        f"{error.message}; the import fails with Runtime.UserCodeSyntaxError",
+                hint=f"write it for Python {shown}, or deploy on a runtime for the Python "
+                     "version it was written for",
+                subject=f"line {error.line}" if error.line else error.module,
+            )
+        for undecided in report.undecided:
+            entry = ctx.view.entry(undecided.path)
+            yield Finding(
+                rule=self.id, severity=Severity.INFO,
+                path=entry.report_path if entry is not None else undecided.path,
+                message=f"module {undecided.module} not judged: {undecided.reason}",
+                subject=undecided.module,
+            )
