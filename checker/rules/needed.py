@@ -70,8 +70,8 @@ class NeededLibrariesRule:
             rule=self.id, severity=severity, path=loc.report_path, message=message,
             hint=hint, subject=soname,
             details=(f"searched: {', '.join(found.searched)}",)
-                    + ((f"also needed by this file: {', '.join(elf.needed)}",)
-                       if elf.needed else ()),
+                    + ((f"also needed by this file: {', '.join(others)}",)
+                       if (others := [n for n in elf.needed if n != soname]) else ()),
         )
 
 

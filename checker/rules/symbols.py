@@ -163,6 +163,14 @@ def _hint(version: str, ctx: RuleContext, found: Resolution) -> str:
     if version.startswith("GLIBC_") and ctx.image is not None:
         return (f"build it in a stage FROM the same base image (glibc {ctx.platform.glibc}), "
                 "or use a base image whose glibc is new enough")
+    if version.startswith("GLIBC_") and ctx.runtime.python is not None:
+        return (f"install wheels whose glibc is ≤ {ctx.platform.glibc} (pip install --platform "
+                f"manylinux2014_{Arch.gnu_of(ctx.arch)} --only-binary=:all:), or build in the "
+                f"runtime's build image (e.g. {ctx.platform.image})")
+    if version.startswith("GLIBC_") and ctx.runtime.family == "nodejs":
+        return (f"build against glibc ≤ {ctx.platform.glibc}: npm rebuild (or npm ci) in the "
+                f"runtime's build image (e.g. {ctx.platform.image}), or use the package's "
+                "prebuilt binary for Lambda's platform")
     if version.startswith("GLIBC_"):
         return (f"build against glibc ≤ {ctx.platform.glibc}: in the runtime's build image "
                 f"(e.g. {ctx.platform.image}), with manylinux wheels whose glibc is ≤ "
