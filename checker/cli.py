@@ -28,7 +28,7 @@ from checker.lambda_env import (
     TIMEOUT_RANGE_S,
 )
 from checker.options import NetworkMode, OutputFormat, PullPolicy
-from checker.output import emit, progress_line
+from checker.output import emit, progress_meter
 from checker.pipeline import perform
 from checker.resolve import CommandLine, ExecLine, resolve, resolve_targets
 from checker.sharding import matrix_document, ordered
@@ -255,7 +255,9 @@ class _Done(Exception):
 
 def _finish(line: CommandLine) -> None:
     run_ = resolve(line, Path.cwd(), environ=os.environ, tty=sys.stdout.isatty())
-    result = perform(run_, progress=progress_line)
+    meter = progress_meter()
+    with meter.ticking():  # a slow pull still gets its line every few seconds
+        result = perform(run_, progress=meter)
     artifacts = {t.id: t.artifact for t in run_.targets if isinstance(t.artifact, Path)}
     artifacts.update((u.id, u.source) for u in run_.unresolved)  # SARIF: at the file
     raise _Done(emit(result, run_.report, artifacts))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the container as data (pure; runner/spec.py builds it)
+    from checker.progress import Progress
     from checker.runner.spec import ContainerSpec
 
 
@@ -72,8 +73,9 @@ class Engine(ImageExporter, Protocol):
     def image_env(self, image: str) -> dict[str, str]:
         """The ENV of the image's config."""
 
-    def pull(self, image: str, platform: str | None, progress: Callable[[str], None]) -> None:
-        """Pull the image (ImageUnavailable when it cannot be), reporting progress lines."""
+    def pull(self, image: str, platform: str | None, progress: Progress) -> None:
+        """Pull the image (ImageUnavailable when it cannot be), its bytes and layers reported
+        to `progress` under the image's name."""
 
     def load(self, archive: IO[bytes]) -> list[str]:
         """`docker load` a docker-archive stream; the names or ids it loaded."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from checker.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from checker.findings import RunResult, TargetId
 from checker.options import OutputFormat, ReportOptions
+from checker.progress import Progress
 from checker.report import stream_reporter, write_junit
 from checker.report.files import write_report_file
 from checker.report.github import publish
@@ -42,6 +43,15 @@ def _write(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
 
 
-def progress_line(message: str) -> None:
-    sys.stderr.write(f"lambdacheck: {message}\n")
-    sys.stderr.flush()
+def progress_meter() -> Progress:
+    """Where progress and messages go while a command works: stderr, a live line on a terminal,
+    spaced lines in a log (checker/progress.py), each line starting "lambdacheck: "."""
+    return Progress(sys.stderr, prefix="lambdacheck: ", width=_columns())
+
+
+def _columns() -> int | None:
+    """stderr's terminal width (the live line is drawn there), None when it has none."""
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns or None
+    except (OSError, ValueError, AttributeError):
+        return None

@@ -7,18 +7,20 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from checker.errors import LambdacheckError
 from checker.findings import CheckResult, Finding, RunResult, Severity, TargetId, TargetResult
 from checker.options import ExecOptions, Run, Target, Unresolved
+from checker.progress import Progress, format_bytes
 from checker.static import check_targets
 
 if TYPE_CHECKING:
     from checker.engine import ImageExporter
     from checker.runner import ExecutionResult
 
-Progress = Callable[[str], None]
+LARGE_ARTIFACT = 16 * 10**6  # bytes: from here on a target is announced before its checks
 
 
 def perform(run: Run, *, progress: Progress, today: date | None = None) -> RunResult:
@@ -26,9 +28,13 @@ def perform(run: Run, *, progress: Progress, today: date | None = None) -> RunRe
     static checks run in a thread while the main thread (which owns signal handling) drives
     the containers; the results are the same as one after the other. The overlapping static
     checks stay in one process: forking worker processes next to a thread that is talking to
-    the engine risks a child inheriting a held lock."""
+    the engine risks a child inheriting a held lock. A large artifact is announced first
+    (its checks take seconds: the user sees at once what is going on)."""
     def static(jobs: int | None = None) -> tuple[TargetResult, ...]:
         return _static(run, today, jobs)
+
+    for line in announcements(run.targets):
+        progress.say(line)
 
     options = run.execute
     if options is None:
@@ -45,6 +51,24 @@ def perform(run: Run, *, progress: Progress, today: date | None = None) -> RunRe
             pool.shutdown(wait=False, cancel_futures=True)
     results += tuple(unresolved_result(u) for u in run.unresolved)
     return RunResult(targets=results, fail_on=run.report.fail_on, notes=run.notes)
+
+
+def announcements(targets: Sequence[Target]) -> list[str]:
+    """"checking fn.zip (61 MB) on python3.12 (x86_64)" for each target whose artifact file is
+    LARGE_ARTIFACT or more (a stat each: nothing is read)."""
+    lines = []
+    for target in targets:
+        artifact = target.artifact
+        if not isinstance(artifact, Path):
+            continue
+        try:
+            size = artifact.stat().st_size
+        except OSError:
+            continue  # the static check says why it cannot be read
+        if size >= LARGE_ARTIFACT:
+            lines.append(f"checking {artifact.name} ({format_bytes(size)}) on "
+                         f"{target.id.runtime} ({target.id.arch})")
+    return lines
 
 
 def _static(run: Run, today: date | None, jobs: int | None) -> tuple[TargetResult, ...]:

@@ -13,6 +13,11 @@ archive), rendered to a text stream (stderr). Pure: no engine, no threads of its
   `pulling IMAGE: 41/117 MB, 3/5 layers` ... `pulled IMAGE: 117 MB, 5 layers in 4.2 s`.
 - `track_pull(progress, image, events)` feeds one pull through both and returns the last update
   (its `error` set when the pull failed; the caller raises its own error for that).
+- `Progress.say(message)` writes a permanent line (clearing and redrawing a live one), so other
+  messages never tear the bar; `Progress.ticking()` runs one bounded thread that calls `tick()`
+  every `tick_s`, so an item whose updates stall (a slow layer) still gets its CI-log line every
+  `interval` and its elapsed time on a terminal; `CountingReader(stream, ...)` reports the bytes
+  read from a file object (an archive being loaded).
 
 Verbs say what an item is doing: ("pulling", "pulled"), ("unpacking", "unpacked"),
 ("loading", "loaded").
@@ -20,11 +25,13 @@ Verbs say what an item is doing: ("pulling", "pulled"), ("unpacking", "unpacked"
 
 from __future__ import annotations
 
+import contextlib
+import io
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 PULL = ("pulling", "pulled")
 UNPACK = ("unpacking", "unpacked")
@@ -139,6 +146,7 @@ class _Item:
     parts: tuple[int, int] | None = None
     part_name: str = "layers"
     last_line: float | None = None
+    brief: bool = False
 
 
 @dataclass
@@ -146,7 +154,8 @@ class Progress:
     """Renders items' progress to `stream`; safe to call from several threads.
 
     `tty`: None asks the stream (`isatty()`); `clock`: seconds, monotonic (injected by tests);
-    `width`: the terminal's columns for the live line (None: 80)."""
+    `width`: the terminal's columns for the live line (None: 80); `prefix` starts every
+    permanent line (the live line too)."""
 
     stream: TextIO
     tty: bool | None = None
@@ -155,6 +164,8 @@ class Progress:
     first_after: float = 0.5
     tty_interval: float = 0.1
     width: int | None = None
+    prefix: str = ""
+    tick_s: float = 1.0
     _items: dict[str, _Item] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _drawn: float | None = field(default=None, init=False, repr=False)
@@ -165,10 +176,56 @@ class Progress:
             isatty = getattr(self.stream, "isatty", None)
             self.tty = bool(isatty()) if callable(isatty) else False
 
-    def begin(self, item: str, verbs: tuple[str, str] = PULL) -> None:
-        """Starts timing `item` (update() begins it too, with the default verbs)."""
+    def say(self, message: str) -> None:
+        """A permanent line (the live line, if any, is cleared first and redrawn after)."""
         with self._lock:
-            self._items.setdefault(item, _Item(verbs, self.clock()))
+            if self.tty and self._line_shown:
+                self._write("\r\x1b[K")
+                self._line_shown = False
+            self._write(f"{self.prefix}{message}\n")
+            if self.tty and self._items:
+                self._draw_live(self.clock())
+
+    __call__ = say  # a Progress is also the plain `(message) -> None` callback
+
+    def tick(self) -> None:
+        """What time alone makes due: a CI-log line for an item not updated for `interval`,
+        a redraw of the live line. (The ticker thread calls this.)"""
+        with self._lock:
+            now = self.clock()
+            if self.tty:
+                if self._items and (self._drawn is None or now - self._drawn >= self.tty_interval):
+                    self._draw_live(now)
+                return
+            for item, state in self._items.items():
+                if self._line_due(state, now):
+                    state.last_line = now
+                    self._write(f"{self.prefix}{self._running_line(item, state)}\n")
+
+    @contextlib.contextmanager
+    def ticking(self) -> Iterator[Progress]:
+        """One daemon thread calling tick() every `tick_s` while the block runs; stopped and
+        joined when it ends, however it ends."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(self.tick_s):
+                self.tick()
+
+        thread = threading.Thread(target=loop, name="lambdacheck-progress", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
+
+    def begin(self, item: str, verbs: tuple[str, str] = PULL, *, brief: bool = False) -> None:
+        """Starts timing `item` (update() begins it too, with the default verbs). A `brief`
+        item that ends within `first_after` leaves no line at all (unpacking a small ZIP);
+        otherwise the final line is always written (a pull says that it happened)."""
+        with self._lock:
+            self._items.setdefault(item, _Item(verbs, self.clock(), brief=brief))
 
     def update(self, item: str, done: int, total: int | None = None, *,
                parts: tuple[int, int] | None = None, part_name: str = "layers") -> None:
@@ -183,7 +240,7 @@ class Progress:
                     self._draw_live(now)
             elif self._line_due(state, now):
                 state.last_line = now
-                self._write(f"{self._running_line(item, state)}\n")
+                self._write(f"{self.prefix}{self._running_line(item, state)}\n")
 
     def finish(self, item: str, *, ok: bool = True) -> None:
         """Ends `item`: its final line when `ok` (a failure is told by the caller's error,
@@ -196,10 +253,13 @@ class Progress:
             if self.tty and self._line_shown:
                 self._write("\r\x1b[K")
                 self._line_shown = False
-            if ok:
-                self._write(f"{self._final_line(item, state, now)}\n")
+            if ok and self._visible(state, now):
+                self._write(f"{self.prefix}{self._final_line(item, state, now)}\n")
             if self.tty and self._items:
                 self._draw_live(now)
+
+    def _visible(self, state: _Item, now: float) -> bool:
+        return not state.brief or now - state.started >= self.first_after
 
     def _line_due(self, state: _Item, now: float) -> bool:
         if state.last_line is None:
@@ -221,11 +281,15 @@ class Progress:
     def _draw_live(self, now: float) -> None:
         segments = []
         for item, state in self._items.items():
+            if not self._visible(state, now):
+                continue
             fraction = state.done / state.total if state.total else 0.0
             filled = min(_BAR_WIDTH, int(fraction * _BAR_WIDTH))
             bar = "#" * filled + "." * (_BAR_WIDTH - filled)
             segments.append(f"{self._running_line(item, state)} [{bar}]")
-        line = " | ".join(segments)
+        if not segments:
+            return
+        line = self.prefix + " | ".join(segments)
         width = (self.width or 80) - 1
         if len(line) > width:
             line = line[:max(0, width - 1)] + "…"
@@ -253,3 +317,35 @@ def track_pull(progress: Progress, image: str,
         raise
     progress.finish(image, ok=last.error is None)
     return last
+
+
+def silent() -> Progress:
+    """A Progress that shows nothing (for callers that want no output)."""
+    return Progress(_Discard(), tty=False)
+
+
+class _Discard(io.StringIO):
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+class CountingReader:
+    """A binary file object that reports to `progress` the bytes read through it."""
+
+    def __init__(self, stream: IO[bytes], progress: Progress, item: str,
+                 total: int | None) -> None:
+        self._stream = stream
+        self._progress = progress
+        self._item = item
+        self._total = total
+        self._done = 0
+
+    def __len__(self) -> int:
+        """The total size when known (an HTTP client sends it as the Content-Length)."""
+        return self._total or 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self._done += len(data)
+        self._progress.update(self._item, self._done, self._total)
+        return data

@@ -26,6 +26,7 @@ from checker.engine import ContainerState
 from checker.errors import EngineUnavailable, ImageUnavailable
 from checker.lambda_env import Arch
 from checker.options import NetworkMode
+from checker.progress import Progress, track_pull
 from checker.runner.errors import ContainerError
 from checker.runner.spec import ContainerSpec
 from checker.streams import ChunkFile
@@ -153,20 +154,20 @@ class DockerEngine:
         pairs = (item.partition("=") for item in (found.get("Config") or {}).get("Env") or ())
         return {key: value for key, _, value in pairs}
 
-    def pull(self, image: str, platform: str | None, progress: Callable[[str], None]) -> None:
+    def pull(self, image: str, platform: str | None, progress: Progress) -> None:
+        """Bytes and layers go to `progress` (checker.progress: a line every few seconds in a
+        log, a live bar on a terminal), not a line per layer."""
         repository, tag = parse_repository_tag(image)
-        layers: dict[str, bool] = {}
         try:
-            for event in self._api.pull(repository, tag=tag or "latest", stream=True,
-                                        decode=True, platform=platform):
-                if "error" in event:
-                    raise ImageUnavailable(f"image {image} cannot be pulled: {event['error']}")
-                _count_layer(event, layers, lambda done, total: progress(
-                    f"pulling {image}: {done}/{total} layers"))
+            events = self._api.pull(repository, tag=tag or "latest", stream=True, decode=True,
+                                    platform=platform)
+            last = track_pull(progress, image, events)
         except _ENGINE_ERRORS as error:
             raise ImageUnavailable(f"image {image} cannot be pulled: {_reason(error)}",
                                    "check the name, or build/load it and use --pull never",
                                    ) from error
+        if last.error is not None:
+            raise ImageUnavailable(f"image {image} cannot be pulled: {last.error}")
 
     def start(self, spec: ContainerSpec) -> str:
         """Create and start the container; returns its id. A container that was created but
@@ -349,19 +350,6 @@ def _reach_unix_socket(timeout_s: float) -> None:
 
 def _api_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
-
-
-def _count_layer(event: dict[str, Any], layers: dict[str, bool],
-                 report: Callable[[int, int], None]) -> None:
-    layer, status = event.get("id"), str(event.get("status", ""))
-    if not layer or status.startswith(("Pulling from", "Digest", "Status")):
-        return
-    done = status in ("Pull complete", "Already exists")
-    if layers.get(layer) == done:
-        return
-    layers[layer] = done
-    if done:
-        report(sum(layers.values()), len(layers))
 
 
 def _guarded(stream: Iterator[bytes], path: str) -> Iterator[bytes]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from checker.catalog.model import HandlerStyle
@@ -20,6 +20,7 @@ from checker.errors import EngineUnavailable, ExecutionUnavailable, ImageUnavail
 from checker.findings import TargetId
 from checker.image.ref import ImageRef
 from checker.options import ExecOptions, NetworkMode, PullPolicy, Target
+from checker.progress import Progress, silent
 from checker.runner.docker import connect as connect_docker
 from checker.runner.emulation import emulated_arches, emulation_problem
 from checker.runner.errors import ContainerError
@@ -50,18 +51,14 @@ EMULATION_NOTE = (
 )
 
 
-def _quiet(message: str) -> None:
-    del message
-
-
 def execute(targets: Sequence[Target], options: ExecOptions, *,
-            progress: Callable[[str], None] = _quiet,
+            progress: Progress | None = None,
             connect: ConnectEngine = connect_docker) -> dict[TargetId, ExecutionResult]:
     """Run every target's events in its emulator image; results in the targets' order.
 
     A target that cannot execute raises ExecutionUnavailable (before any container starts
     when that is known up front), unless options.allow_skip: then its result is skipped with
-    the reason. `progress` may be called from worker threads. `connect` gives the engine
+    the reason. `progress` (None: silent) is fed from worker threads. `connect` gives the engine
     (closed at the end); EngineUnavailable from it makes every target unexecuted.
     """
     try:
@@ -69,6 +66,7 @@ def execute(targets: Sequence[Target], options: ExecOptions, *,
     except EngineUnavailable as error:
         return _checked(targets, {target.id: ExecutionResult(target.id, skipped=error.message)
                                   for target in targets}, options)
+    progress = progress or silent()
     loader = ImageLoader(engine, progress)
     try:
         options, network_note, network_problem = _network(engine, options)
@@ -142,7 +140,7 @@ def clean_leftovers(connect: ConnectEngine = connect_docker) -> int:
 
 
 def _plan_all(engine: Engine, loader: ImageLoader, targets: Sequence[Target],
-              options: ExecOptions, progress: Callable[[str], None],
+              options: ExecOptions, progress: Progress,
               network_problem: str | None,
               ) -> tuple[list[Plan], dict[TargetId, ExecutionResult]]:
     plans: list[Plan] = []
@@ -276,7 +274,7 @@ def _plan(target: Target, options: ExecOptions, host: _Host, loader: ImageLoader
 
 
 def _ensure_image(engine: Engine, image: str, arch: str, options: ExecOptions,
-                  progress: Callable[[str], None]) -> str | None:
+                  progress: Progress) -> str | None:
     """None when `image` is present for `arch` (pulled if the policy says so), else why not."""
     try:
         present = engine.image_arch(image)
@@ -297,7 +295,7 @@ def _ensure_image(engine: Engine, image: str, arch: str, options: ExecOptions,
 
 
 def _run_all(engine: Engine, plans: list[Plan], options: ExecOptions,
-             progress: Callable[[str], None]) -> dict[TargetId, ExecutionResult]:
+             progress: Progress) -> dict[TargetId, ExecutionResult]:
     results: dict[TargetId, ExecutionResult] = {}
     if not plans:
         return results
@@ -324,7 +322,7 @@ def _run_all(engine: Engine, plans: list[Plan], options: ExecOptions,
 
 
 def _run_unless_stopped(engine: Engine, session: Session, plan: Plan, options: ExecOptions,
-                        progress: Callable[[str], None], stop: threading.Event,
+                        progress: Progress, stop: threading.Event,
                         ) -> ExecutionResult:
     if stop.is_set():
         return ExecutionResult(plan.target.id, skipped=_FAIL_FAST_SKIP, notes=plan.notes,

@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, cast
 
 from checker.engine import Engine
 from checker.errors import ImageUnavailable, InputError
@@ -23,6 +23,7 @@ from checker.image.config import ImageConfig, inspected_config
 from checker.image.ref import DOCKER_ARCHIVE, ImageRef
 from checker.lambda_env import EXTENSIONS_DIR
 from checker.options import ExecOptions, PullPolicy
+from checker.progress import LOAD, CountingReader, Progress
 from checker.runner.archives import ArchiveImage, extract_image, read_docker_archive
 from checker.runner.errors import ContainerError, RunnerError
 from checker.runner.rie_binary import find_rie
@@ -58,7 +59,7 @@ class _Loaded:
 class ImageLoader:
     """Prepares image targets for one run and undoes what it loaded (close())."""
 
-    def __init__(self, engine: Engine, progress: Callable[[str], None]) -> None:
+    def __init__(self, engine: Engine, progress: Progress) -> None:
         self._engine = engine
         self._progress = progress
         self._loaded: list[_Loaded] = []
@@ -113,15 +114,21 @@ class ImageLoader:
     def _present(self, ref: ImageRef, arch: str, options: ExecOptions) -> str | None:
         if not ref.is_archive:
             return self._daemon_image(ref.location, arch, options)
-        self._progress(f"loading {ref}")
-        if ref.transport == DOCKER_ARCHIVE and ref.selector is None:
-            image = read_docker_archive(ref.path)  # loaded as it is, tags and all
-            self._load(ref.path, image)
-            return image.image_id
-        with tempfile.TemporaryDirectory(prefix="lambdacheck-load-") as work:
-            converted = Path(work) / "image.tar"
-            image = extract_image(ref, arch, converted)
-            self._load(converted, image)
+        name = str(ref)
+        self._progress.begin(name, LOAD, brief=True)
+        ok = False
+        try:
+            if ref.transport == DOCKER_ARCHIVE and ref.selector is None:
+                image = read_docker_archive(ref.path)  # loaded as it is, tags and all
+                self._load(ref.path, image, name)
+            else:
+                with tempfile.TemporaryDirectory(prefix="lambdacheck-load-") as work:
+                    converted = Path(work) / "image.tar"
+                    image = extract_image(ref, arch, converted)
+                    self._load(converted, image, name)
+            ok = True
+        finally:
+            self._progress.finish(name, ok=ok)
         return image.image_id
 
     def _daemon_image(self, name: str, arch: str, options: ExecOptions) -> str | None:
@@ -136,14 +143,16 @@ class ImageLoader:
             return name
         return name if present else None
 
-    def _load(self, path: Path, image: ArchiveImage) -> None:
+    def _load(self, path: Path, image: ArchiveImage, name: str) -> None:
         loaded = _Loaded(image.image_id, self._engine.inspect_image(image.image_id) is not None)
         for tag in image.repo_tags:
             before = self._engine.inspect_image(tag)
             loaded.previous_tags[tag] = str(before["Id"]) if before else None
         self._loaded.append(loaded)
-        with path.open("rb") as stream:
-            self._engine.load(stream)
+        with path.open("rb") as stream:  # the bytes sent are the load's progress
+            size = path.stat().st_size
+            sent = CountingReader(stream, self._progress, name, size)
+            self._engine.load(cast(IO[bytes], sent))
         if self._engine.inspect_image(image.image_id) is None:
             raise ContainerError(f"docker load of {path} did not give image {image.image_id}")
 

@@ -18,6 +18,7 @@ from checker.catalog.model import Platform
 from checker.engine import Engine
 from checker.findings import Execution, Invocation
 from checker.options import Event, ExecOptions, NetworkMode, Target
+from checker.progress import Progress
 from checker.runner import rie
 from checker.runner.emulation import foreign_executable_notes
 from checker.runner.errors import Cancelled, ContainerError, RunnerError
@@ -73,7 +74,7 @@ class _Running:
 
 
 def run_target(engine: Engine, session: Session, plan: Plan, options: ExecOptions,
-               progress: Callable[[str], None]) -> ExecutionResult:
+               progress: Progress) -> ExecutionResult:
     """The target's invocations; on a failure of the engine or the staging, those done so far
     and the reason the rest did not happen."""
     target = plan.target
@@ -86,7 +87,7 @@ def run_target(engine: Engine, session: Session, plan: Plan, options: ExecOption
         staging = None
         if plan.function_image is None:
             work = session.temp_dir()
-            staging = _stage(target, work, session.cancel.is_set)
+            staging = _stage(target, work, session.cancel.is_set, progress)
             notes += foreign_executable_notes(staging.task_dir, staging.opt_dir,
                                               plan.foreign_arches)
         running, spec_notes = _start(engine, session, plan, options, staging)
@@ -113,13 +114,14 @@ def _execution(plan: Plan, options: ExecOptions) -> Execution:
                      network=network_mode(options).value)
 
 
-def _stage(target: Target, work: Path, cancelled: Callable[[], bool]) -> Staging:
+def _stage(target: Target, work: Path, cancelled: Callable[[], bool],
+           progress: Progress) -> Staging:
     staging = Staging(make_root(work / "task"), make_root(work / "opt"))
     if not isinstance(target.artifact, Path):
         raise TypeError(f"{target.artifact} is an image; it is not unpacked")
-    unpack(target.artifact, staging.task_dir, cancelled=cancelled)
+    unpack(target.artifact, staging.task_dir, cancelled=cancelled, progress=progress)
     for layer in target.layers:
-        unpack(layer, staging.opt_dir, cancelled=cancelled)
+        unpack(layer, staging.opt_dir, cancelled=cancelled, progress=progress)
     return staging
 
 
@@ -209,7 +211,7 @@ def _rie_port(engine: Engine, container_id: str, command: tuple[str, ...],
 
 
 def _send_events(engine: Engine, session: Session, running: _Running, plan: Plan,
-                 options: ExecOptions, progress: Callable[[str], None],
+                 options: ExecOptions, progress: Progress,
                  invocations: list[Invocation]) -> None:
     """Send the events in order, appending each Invocation as it completes."""
     seen_ns = 0
@@ -220,7 +222,7 @@ def _send_events(engine: Engine, session: Session, running: _Running, plan: Plan
             raise Cancelled("interrupted")
         invocation, seen_ns = _invoke(engine, running, event, options, seen_ns)
         invocations.append(invocation)
-        progress(f"{plan.target.id.label()}: {event.name}: {invocation.outcome} "
+        progress.say(f"{plan.target.id.label()}: {event.name}: {invocation.outcome} "
                  f"({invocation.duration_ms:.0f} ms)")
         if options.fail_fast and not invocation.ok:
             break

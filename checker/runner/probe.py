@@ -23,6 +23,7 @@ from checker.elf import ElfError, read_elf
 from checker.engine import ConnectEngine, Engine
 from checker.errors import ImageUnavailable
 from checker.lambda_env import GENERIC_LIBRARY_DIRS, RUNTIME_DIR, SYSTEM_LIBRARY_DIRS, Arch
+from checker.progress import silent
 from checker.runner.docker import connect as connect_docker
 from checker.runner.image_glibc import glibc_banner_version
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
@@ -91,7 +92,7 @@ def probe_image(image: str, *, arch: str | None = None, pull: bool = True,
 def _probe(engine: Engine, image: str, arch: str | None, pull: bool) -> ImageProbe:
     image_arch = engine.image_arch(image)
     if image_arch is None and pull:
-        engine.pull(image, None if arch is None else _platform(arch), lambda _message: None)
+        engine.pull(image, None if arch is None else _platform(arch), silent())
         image_arch = engine.image_arch(image)
     if image_arch is None:
         raise ImageUnavailable(f"image {image} is not present", f"docker pull {image}")

@@ -5,6 +5,8 @@ What Lambda does with the ZIP, made safe for the host: members keep their own pe
 unsafe names (absolute, "..") are skipped, and nothing is ever written through a symlink.
 Directory artifacts are copied the same way rather than mounted: a copy has exactly the modes
 a ZIP of it would carry, and the user's tree can neither be seen changing nor be changed.
+A ZIP's bytes written and members done are reported to a checker.progress.Progress under the
+ZIP's file name (shown only when unpacking takes long: see checker/progress.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import IO
 
 from checker.artifact.zip import kind_and_mode
 from checker.facts import MemberKind
+from checker.progress import UNPACK, Progress
 from checker.runner.errors import Cancelled, StageError
 
 DIR_MODE = 0o755
@@ -33,11 +36,13 @@ class _Writer:
     """Writes members below `dest`, counting bytes against a limit; remembers the directories
     it has made real, so deep trees cost one lstat per directory, not per file."""
 
-    def __init__(self, dest: Path, limit: int, cancelled: Callable[[], bool]) -> None:
+    def __init__(self, dest: Path, limit: int, cancelled: Callable[[], bool],
+                 report: Callable[[int], None] = lambda _used: None) -> None:
         self.dest = dest
         self.limit = limit
         self.used = 0
         self.cancelled = cancelled
+        self.report = report
         self.made: set[tuple[str, ...]] = set()
 
     def directory(self, parts: tuple[str, ...]) -> Path:
@@ -93,6 +98,7 @@ class _Writer:
         self.used += size
         if self.used > self.limit:
             raise StageError(f"{'/'.join(parts)}: more than {self.limit} bytes unpacked; stopped")
+        self.report(self.used)
 
 
 def make_root(path: Path) -> Path:
@@ -104,7 +110,7 @@ def make_root(path: Path) -> Path:
 
 
 def unpack(source: Path, dest: Path, *, cancelled: Callable[[], bool] = lambda: False,
-           limit: int = MAX_UNPACKED_BYTES) -> None:
+           limit: int = MAX_UNPACKED_BYTES, progress: Progress | None = None) -> None:
     """Unpack the ZIP or copy the directory `source` into the existing directory `dest`.
 
     Later calls on the same `dest` overwrite earlier files, as later layers do on Lambda.
@@ -112,15 +118,31 @@ def unpack(source: Path, dest: Path, *, cancelled: Callable[[], bool] = lambda: 
     writer = _Writer(dest, limit, cancelled)
     if source.is_dir():
         _copy_tree(source, writer)
-    else:
+    elif progress is None:
         _unpack_zip(source, writer)
+    else:
+        progress.begin(source.name, UNPACK, brief=True)
+        ok = False
+        try:
+            _unpack_zip(source, writer, progress)
+            ok = True
+        finally:
+            progress.finish(source.name, ok=ok)
 
 
-def _unpack_zip(source: Path, writer: _Writer) -> None:
+def _unpack_zip(source: Path, writer: _Writer, progress: Progress | None = None) -> None:
     links: list[tuple[tuple[str, ...], str]] = []
     try:
         with zipfile.ZipFile(source) as archive:
-            for info in archive.infolist():
+            members = archive.infolist()
+            count = [0]  # members begun
+            if progress is not None:
+                total = sum(info.file_size for info in members)
+                writer.report = lambda used: progress.update(
+                    source.name, used, total, parts=(count[0], len(members)),
+                    part_name="members")
+            for info in members:
+                count[0] += 1
                 parts = _safe_parts(info.filename)
                 if parts is None:
                     continue

@@ -25,11 +25,14 @@ from typing import IO, Any
 
 from checker.engine import ContainerState
 from checker.errors import ImageUnavailable
+from checker.progress import Progress, silent
 from checker.runner.errors import ContainerError
 from checker.runner.spec import ContainerSpec
 
 Failure = Exception | Callable[[Any], Exception | None]
 _OCI = {"x86_64": "amd64", "arm64": "arm64"}
+
+LAYER_BYTES = 10**6  # of each layer a fake pull reports
 
 
 @dataclass
@@ -150,12 +153,16 @@ class FakeEngine:
         self._check("image_env", image)
         return dict(item.partition("=")[::2] for item in self.images[image].env)
 
-    def pull(self, image: str, platform: str | None, progress: Callable[[str], None]) -> None:
+    def pull(self, image: str, platform: str | None, progress: Progress) -> None:
+        """Layers of 1 MB each reported as a real pull's are (checker.progress.track_pull)."""
         del platform  # a fake image has one
         self._check("pull", image)
+        progress.begin(image)
         for done in range(1, self.pull_layers + 1):
-            progress(f"pulling {image}: {done}/{self.pull_layers} layers")
+            progress.update(image, done * LAYER_BYTES, self.pull_layers * LAYER_BYTES,
+                            parts=(done, self.pull_layers))
         found = self.pullable.get(image)
+        progress.finish(image, ok=found is not None)
         if found is None:
             raise ImageUnavailable(f"image {image} cannot be pulled: manifest unknown",
                                    "check the name, or build/load it and use --pull never")
@@ -336,6 +343,15 @@ def wait_for(condition: Callable[[], bool], within_s: float = 5.0) -> bool:
     return condition()
 
 
-def quiet(message: str) -> None:
-    """A progress callback that shows nothing."""
-    del message
+quiet = silent()  # a Progress that shows nothing
+
+
+def log_progress() -> Progress:
+    """A Progress writing to a StringIO (`.stream`) as to a CI log, every update a line."""
+    return Progress(io.StringIO(), tty=False, first_after=0.0, interval=0.0)
+
+
+def lines(progress: Progress) -> list[str]:
+    stream = progress.stream
+    assert isinstance(stream, io.StringIO)
+    return stream.getvalue().splitlines()

@@ -5,16 +5,19 @@ recording by hand (the sizes in its "Downloading" events)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from checker.progress import (
     LOAD,
     UNPACK,
+    CountingReader,
     Progress,
     PullUpdate,
     format_bytes,
@@ -214,3 +217,83 @@ def test_track_pull_feeds_a_recorded_stream_and_returns_its_end() -> None:
     last = track_pull(Progress(failed, clock=clock), IMAGE,
                       recorded("no-matching-platform.jsonl"))
     assert last.error is not None and failed.getvalue() == ""
+
+
+def test_a_brief_item_that_ends_fast_leaves_no_line_and_a_slow_one_does() -> None:
+    clock, out = Clock(), io.StringIO()
+    progress = Progress(out, clock=clock)
+    progress.begin("small.zip", UNPACK, brief=True)
+    clock.now += 0.4
+    progress.update("small.zip", 1_000, 1_000, parts=(3, 3), part_name="members")
+    progress.finish("small.zip")
+    assert out.getvalue() == ""
+    progress.begin("big.zip", UNPACK, brief=True)
+    clock.now += 0.6
+    progress.update("big.zip", 30_000_000, 61_000_000, parts=(10, 40), part_name="members")
+    clock.now += 0.6
+    progress.finish("big.zip")
+    assert out.getvalue().splitlines() == ["unpacking big.zip: 30/61 MB, 10/40 members",
+                                           "unpacked big.zip: 30 MB, 40 members in 1.2 s"]
+
+
+def test_a_stalled_item_still_gets_its_line_every_interval_from_tick() -> None:
+    clock, out = Clock(), io.StringIO()
+    progress = Progress(out, clock=clock, interval=5.0, prefix="lambdacheck: ")
+    progress.begin(IMAGE)
+    progress.update(IMAGE, 41_000_000, 117_000_000, parts=(3, 5))  # then nothing comes
+    for tenth in range(1, 111):  # the ticker's calls over 11 s
+        clock.now = 100.0 + tenth / 10
+        progress.tick()
+    # after first_after (0.5 s), then every 5 s: at 0.5, 5.5 and 10.5 s
+    assert out.getvalue().splitlines() == [
+        f"lambdacheck: pulling {IMAGE}: 41/117 MB, 3/5 layers"] * 3
+
+
+def test_say_clears_the_live_line_writes_its_own_and_redraws() -> None:
+    clock, out = Clock(), Terminal()
+    progress = Progress(out, clock=clock, prefix="lambdacheck: ", width=200)
+    progress.update(IMAGE, 1_000_000, 4_000_000, parts=(0, 2))
+    progress.say("fn.zip: invoke e: ok")
+    assert out.getvalue() == (
+        f"\rlambdacheck: pulling {IMAGE}: 1.0/4.0 MB, 0/2 layers [#####...............]\x1b[K"
+        "\r\x1b[Klambdacheck: fn.zip: invoke e: ok\n"
+        f"\rlambdacheck: pulling {IMAGE}: 1.0/4.0 MB, 0/2 layers [#####...............]\x1b[K")
+
+
+def test_the_ticker_thread_ticks_and_is_gone_after_its_block() -> None:
+    out = io.StringIO()
+    progress = Progress(out, first_after=0.0, interval=0.05, tick_s=0.01)
+    with progress.ticking():
+        progress.update(IMAGE, 1_000, 2_000)
+        deadline = time.monotonic() + 5
+        while out.getvalue().count("\n") < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert out.getvalue().count("\n") >= 3  # lines from the ticker alone: no update came
+    assert not [thread for thread in threading.enumerate()
+                if thread.name == "lambdacheck-progress"]
+
+
+def test_with_an_exception_the_ticker_is_stopped_too() -> None:
+    progress = Progress(io.StringIO(), tick_s=0.01)
+    with contextlib.suppress(RuntimeError), progress.ticking():
+        raise RuntimeError("a failed run")
+    assert not [thread for thread in threading.enumerate()
+                if thread.name == "lambdacheck-progress"]
+
+
+def test_a_counting_reader_reports_the_bytes_read_through_it() -> None:
+    clock, out = Clock(), io.StringIO()
+    progress = Progress(out, clock=clock, first_after=0.0, interval=0.0)
+    progress.begin("docker-archive:image.tar", LOAD)
+    reader = CountingReader(io.BytesIO(b"x" * 3_000_000), progress,
+                            "docker-archive:image.tar", 3_000_000)
+    assert len(reader) == 3_000_000  # sent as the HTTP body's length
+    while reader.read(1_000_000):
+        pass
+    progress.finish("docker-archive:image.tar")
+    assert out.getvalue().splitlines() == [
+        "loading docker-archive:image.tar: 1.0/3.0 MB",
+        "loading docker-archive:image.tar: 2.0/3.0 MB",
+        "loading docker-archive:image.tar: 3.0/3.0 MB",
+        "loading docker-archive:image.tar: 3.0/3.0 MB",  # the read that finds the end
+        "loaded docker-archive:image.tar: 3.0 MB in 0.0 s"]

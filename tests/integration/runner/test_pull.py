@@ -9,9 +9,15 @@ fails any test that leaves a lambdacheck container or run dir behind."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
+import re
 import socket
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,9 +92,67 @@ def test_pull_always_downloads_the_image_and_runs_in_it(
     result = run(function, absent, "always")
     passed(result)
     assert loopback_registry.has_locally(absent)
-    shown = pull_lines(result, absent)
-    # progress is shown, and never a flood: at most a line per layer and a final one
-    assert 1 <= len(shown) <= len(RANDOM_LAYERS) + 2, result.stderr
+    # A CI log (no terminal): a line per image at most every 5 s, and the final one; never a
+    # line per layer or per event. The bytes are at least the random layers' (incompressible).
+    *running, final = pull_lines(result, absent)
+    assert len(running) <= 1 + result_seconds(result) / 5, result.stderr
+    for line in running:
+        assert re.fullmatch(rf"lambdacheck: pulling {re.escape(absent)}: "
+                            r"[\d.]+/[\d.]+ MB, \d+/\d+ layers", line), line
+    found = re.fullmatch(rf"lambdacheck: pulled {re.escape(absent)}: ([\d.]+) MB, (\d+) layers "
+                         r"in [\d.]+ s", final)
+    assert found, final
+    assert sum(RANDOM_LAYERS) / 1e6 <= float(found[1]) < sum(RANDOM_LAYERS) / 1e6 + 1
+    assert int(found[2]) >= len(RANDOM_LAYERS)
+
+
+def test_on_a_terminal_the_pull_is_a_live_bar_redrawn_in_place(
+        function: Path, absent: str) -> None:
+    """stderr is a pseudo-terminal (python's pty, 200 columns): the bar is redrawn with \\r on
+    one line, cleared, and the final line stays."""
+    command = [sys.executable, "-m", "checker", "run", str(function), "--runtime",
+               "standin-provided", "--runtime-file", str(PROVIDED), "--image", absent,
+               "--pull", "always"]
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))
+    try:
+        with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=secondary) as process:
+            os.close(secondary)
+            secondary = -1
+            shown = read_terminal(primary)
+            stdout = process.stdout.read().decode() if process.stdout else ""
+        assert process.returncode == 0, stdout + shown
+    finally:
+        os.close(primary)
+        if secondary != -1:
+            os.close(secondary)
+    assert stdout.splitlines()[-1] == "1 target: 1 passed, 0 failed; 1 executed, 0 skipped"
+    redrawn = re.findall(rf"\rlambdacheck: pulling {re.escape(absent)}: [\d.]+/[\d.]+ MB, "
+                         r"\d+/\d+ layers \[[#.]{20}\]\x1b\[K", shown)
+    assert redrawn, repr(shown)
+    assert f"\r\x1b[Klambdacheck: pulled {absent}: " in shown, repr(shown)
+    assert f"\nlambdacheck: pulling {absent}" not in shown  # never a line of its own
+
+
+def read_terminal(primary: int) -> str:
+    """Everything written to the terminal until its last writer closes it."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(primary, 1 << 16)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def result_seconds(result: subprocess.CompletedProcess[str]) -> float:
+    """How long the run took, as its slowest final line says (the pull's)."""
+    times = [float(x) for x in re.findall(r" in ([\d.]+) s$", result.stderr, re.MULTILINE)]
+    return max(times, default=0.0)
 
 
 def test_pull_missing_pulls_only_what_the_engine_lacks(

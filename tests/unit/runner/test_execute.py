@@ -13,7 +13,7 @@ from checker.errors import ExecutionUnavailable
 from checker.options import ExecOptions, Target
 from checker.runner import clean_leftovers, execute
 from checker.runner.errors import ContainerError
-from tests.build.engine import FakeContainer, FakeEngine, FakeImage
+from tests.build.engine import FakeContainer, FakeEngine, FakeImage, lines, log_progress
 from tests.build.zips import File, make_zip
 
 STANDINS = Path(__file__).resolve().parents[2] / "data" / "standins"
@@ -46,12 +46,14 @@ def test_a_pull_that_fails_after_its_layers_is_each_targets_reason(
     """A fake: the pull of the emulator image fails after two layers (no registry here can
     be made to). With --allow-skip-exec both targets are skipped with that reason."""
     engine = FakeEngine()
-    progress: list[str] = []
-    results = execute(targets, ExecOptions(allow_skip=True), progress=progress.append,
+    progress = log_progress()
+    results = execute(targets, ExecOptions(allow_skip=True), progress=progress,
                       connect=lambda: engine)
     reasons = {result.skipped for result in results.values()}
     assert reasons == {f"image {IMAGE} cannot be pulled: manifest unknown"}
-    assert progress == [f"pulling {IMAGE}: 1/2 layers", f"pulling {IMAGE}: 2/2 layers"]
+    # bytes and layers, and no final "pulled" line for a pull that failed
+    assert lines(progress) == [f"pulling {IMAGE}: 1.0/2.0 MB, 1/2 layers",
+                               f"pulling {IMAGE}: 2.0/2.0 MB, 2/2 layers"]
     assert engine.calls.count("pull") == 1  # once per image, not per target
     assert engine.started == [] and engine.closed
 

@@ -12,7 +12,7 @@ from checker.image.ref import ImageRef
 from checker.options import ExecOptions, PullPolicy
 from checker.runner.errors import ContainerError
 from checker.runner.images import FunctionImage, ImageLoader
-from tests.build.engine import FakeEngine, FakeImage, quiet
+from tests.build.engine import FakeEngine, FakeImage, lines, log_progress, quiet
 from tests.build.images import File, docker_archive, layer_tar
 
 RIE = "/usr/local/bin/aws-lambda-rie"
@@ -80,14 +80,15 @@ def test_a_pull_that_fails_midway_falls_back_to_the_present_image() -> None:
     engine = FakeEngine()
     present = engine.add_image("test/fn:1", FakeImage("sha256:" + "1" * 64,
                                                       files={RIE: (0o755, b"rie")}))
-    progress: list[str] = []
-    loader = ImageLoader(engine, progress.append)
+    progress = log_progress()
+    loader = ImageLoader(engine, progress)
     prepared = loader.prepare(ref("docker-daemon:test/fn:1"), "x86_64",
                               ExecOptions(pull=PullPolicy.ALWAYS))
     assert isinstance(prepared, FunctionImage), prepared
     assert prepared.reference == "test/fn:1" and prepared.config.user == ""
     assert prepared.rie_mount is None  # the image's own RIE
-    assert progress == ["pulling test/fn:1: 1/2 layers", "pulling test/fn:1: 2/2 layers"]
+    assert lines(progress) == ["pulling test/fn:1: 1.0/2.0 MB, 1/2 layers",
+                               "pulling test/fn:1: 2.0/2.0 MB, 2/2 layers"]
     assert engine.images["test/fn:1"] is present
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import os
 import stat
 from pathlib import Path
 
 import pytest
 
+from checker.progress import Progress
 from checker.runner.errors import StageError
 from checker.runner.unpack import make_root, unpack
 from tests.build.zips import Dir, File, Symlink, make_tree, make_zip
@@ -109,3 +112,39 @@ def test_a_broken_zip_is_a_stage_error(tmp_path: Path, dest: Path) -> None:
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(StageError, match="cannot unpack"):
         unpack(broken, dest)
+
+
+def test_a_zips_bytes_and_members_are_reported_as_they_are_written(
+        tmp_path: Path, dest: Path) -> None:
+    mib = 1 << 20  # unpack writes 1 MiB chunks
+    archive = make_zip(tmp_path / "big.zip", [
+        File(name, os.urandom(2 * mib)) for name in ("a.bin", "b.bin", "c.bin")])
+    log = io.StringIO()
+    progress = Progress(log, clock=lambda: 0.0, first_after=0.0, interval=0.0)
+    unpack(archive, dest, progress=progress)
+    assert log.getvalue().splitlines() == [
+        "unpacking big.zip: 1.0/6.3 MB, 1/3 members",
+        "unpacking big.zip: 2.1/6.3 MB, 1/3 members",
+        "unpacking big.zip: 3.1/6.3 MB, 2/3 members",
+        "unpacking big.zip: 4.2/6.3 MB, 2/3 members",
+        "unpacking big.zip: 5.2/6.3 MB, 3/3 members",
+        "unpacking big.zip: 6.3/6.3 MB, 3/3 members",
+        "unpacked big.zip: 6.3 MB, 3 members in 0.0 s"]
+    assert (dest / "c.bin").stat().st_size == 2 * mib
+
+
+def test_a_small_zip_unpacked_fast_leaves_no_progress_line(tmp_path: Path, dest: Path) -> None:
+    archive = make_zip(tmp_path / "small.zip", [File("bootstrap", b"#!/bin/sh\n", mode=0o755)])
+    log = io.StringIO()
+    unpack(archive, dest, progress=Progress(log))
+    assert log.getvalue() == ""
+
+
+def test_a_failed_unpack_ends_its_progress_without_a_final_line(
+        tmp_path: Path, dest: Path) -> None:
+    archive = make_zip(tmp_path / "bomb.zip", [File("a.bin", b"\0" * 3_000_000)])
+    log = io.StringIO()
+    progress = Progress(log, clock=lambda: 0.0, first_after=0.0, interval=0.0)
+    with pytest.raises(StageError):
+        unpack(archive, dest, progress=progress, limit=2_000_000)
+    assert log.getvalue().splitlines() == ["unpacking bomb.zip: 1.0/3.0 MB, 1/1 members"]
