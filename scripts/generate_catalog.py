@@ -76,6 +76,14 @@ class RuntimeSpec:
     preview: bool = False
     image_source: str = "S47"
     notes: tuple[str, ...] = ()
+    # curated facts kept from the hand-written catalog (ids of runtimes/sources-curated.toml)
+    sources: tuple[str, ...] = ()  # cited by the notes
+    confidence: str = "confirmed"  # of the OS and arch mapping ("inferred" without a listing)
+    executables: tuple[str, ...] = ()  # known without a listing
+    deprecation: Mapping[str, Any] | None = None  # when the lifecycle file has no entry
+    # soname -> (series, source) for a bundled library whose listing has no full version
+    # (libcrypto.so.3 without libcrypto.so.3.3.5): a reported version, kept as inferred
+    library_series: Mapping[str, tuple[Mapping[str, str], str]] | None = None
 
 
 def _r(name: str, family: str, os_id: str, version: str | None, image: str,
@@ -85,17 +93,34 @@ def _r(name: str, family: str, os_id: str, version: str | None, image: str,
 
 
 ECR = "public.ecr.aws/lambda/"
+_AGENTCORE = ("The Bedrock AgentCore page labels this version AL2023 (S34); that is AgentCore, "
+              "not Lambda: the Lambda base image is AL2 (S6).")
+# The lifecycle file has no java*.al2023 entries; AWS's deprecation table (S45) has them.
+_JAVA_AL2023_DEPRECATION = {"date": date(2029, 6, 30), "block_update": date(2029, 8, 31),
+                            "sources": ["S45"], "confidence": "confirmed"}
 LAMBCI = "lambci/lambda:"
 BOTH = ("x86_64", "arm64")
 RUNTIMES: tuple[RuntimeSpec, ...] = (
-    _r("provided", "provided", "al1", None, ECR + "provided:alami", listing=False),
-    _r("provided.al2", "provided", "al2", None, ECR + "provided:al2", listing=False, arches=BOTH),
+    _r("provided", "provided", "al1", None, ECR + "provided:alami", listing=False,
+       sources=("S46",),
+       notes=(("x86_64 only: the base-images branch has no arm64 directory (S46) and SAM lists "
+               "x86_64 only (S47)."), "Image tag provided:alami per SAM CLI's tag rule (S47).")),
+    _r("provided.al2", "provided", "al2", None, ECR + "provided:al2", listing=False, arches=BOTH,
+       sources=("S44", "S39"),
+       notes=(("Successor: provided.al2023 (S44). Binaries built on AL2023 (glibc 2.34) do not "
+               "load here (S39)."),)),
     _r("provided.al2023", "provided", "al2023", None, ECR + "provided:al2023", listing=False,
-       arches=BOTH),
+       arches=BOTH, sources=("S22", "S24"),
+       notes=("No python3, no yum/dnf (microdnf only) in this image (S22, S24).",)),
     _r("python2.7", "python", "al1", "2.7", ECR + "python:2.7", listing=False),
     _r("python3.6", "python", "al1", "3.6", ECR + "python:3.6", listing=False),
     _r("python3.7", "python", "al1", "3.7", ECR + "python:3.7"),
-    *(_r(f"python3.{m}", "python", "al2", f"3.{m}", f"{ECR}python:3.{m}") for m in range(8, 12)),
+    *(_r(f"python3.{m}", "python", "al2", f"3.{m}", f"{ECR}python:3.{m}") for m in range(8, 10)),
+    _r("python3.10", "python", "al2", "3.10", ECR + "python:3.10", sources=("S34", "S6"),
+       notes=(_AGENTCORE,)),
+    _r("python3.11", "python", "al2", "3.11", ECR + "python:3.11", sources=("S34", "S6", "S25"),
+       notes=(_AGENTCORE, ("public.ecr.aws/lambda/python:3.11 of 2023-12-05 was briefly "
+                           "AL2023-like and rolled back (S25): pin image digests."))),
     *(_r(f"python3.{m}", "python", "al2023", f"3.{m}", f"{ECR}python:3.{m}")
       for m in range(12, 15)),
     _r("python3.15", "python", "al2023", "3.15", ECR + "python:3.15-preview", preview=True),
@@ -108,13 +133,20 @@ RUNTIMES: tuple[RuntimeSpec, ...] = (
     _r("nodejs10.x", "nodejs", "al2", "10", ECR + "nodejs:10", listing=False),
     _r("nodejs12.x", "nodejs", "al2", "12", ECR + "nodejs:12", listing=False, arches=BOTH),
     *(_r(f"nodejs{v}.x", "nodejs", "al2", str(v), f"{ECR}nodejs:{v}") for v in (14, 16, 18)),
-    *(_r(f"nodejs{v}.x", "nodejs", "al2023", str(v), f"{ECR}nodejs:{v}") for v in (20, 22, 24)),
+    _r("nodejs20.x", "nodejs", "al2023", "20", ECR + "nodejs:20"),
+    _r("nodejs22.x", "nodejs", "al2023", "22", ECR + "nodejs:22", sources=("S14",),
+       library_series={"libcrypto.so.3": ({"OPENSSL_": "3.3.0"}, "S14")},
+       notes=(("/var/lang/lib/libcrypto.so.3 (OpenSSL 3.3.5) shadows the system's newer one: a "
+               "binary needing OPENSSL_3.4.0 fails here (S14)."),)),
+    _r("nodejs24.x", "nodejs", "al2023", "24", ECR + "nodejs:24"),
     _r("nodejs26.x", "nodejs", "al2023", "26", ECR + "nodejs:26-preview", preview=True),
     _r("java8", "java", "al1", "8", ECR + "java:8"),
-    _r("java8.al2", "java", "al2", "8", ECR + "java:8.al2"),
-    _r("java11", "java", "al2", "11", ECR + "java:11"),
-    _r("java17", "java", "al2", "17", ECR + "java:17"),
-    *(_r(f"java{v}.al2023", "java", "al2023", v, f"{ECR}java:{v}.al2023")
+    *(_r(name, "java", "al2", v, f"{ECR}java:{name.removeprefix('java')}", sources=("S32",),
+         notes=(f"Successor on AL2023 with the same Java version: java{v}.al2023 (S32).",))
+      for name, v in (("java8.al2", "8"), ("java11", "11"), ("java17", "17"))),
+    *(_r(f"java{v}.al2023", "java", "al2023", v, f"{ECR}java:{v}.al2023", sources=("S45",),
+         notes=("Image tag follows SAM CLI's tag rule (S47); not seen published (inferred).",),
+         deprecation=_JAVA_AL2023_DEPRECATION)
       for v in ("8", "11", "17")),
     _r("java21", "java", "al2023", "21", ECR + "java:21"),
     _r("java25", "java", "al2023", "25", ECR + "java:25"),
@@ -134,46 +166,59 @@ RUNTIMES: tuple[RuntimeSpec, ...] = (
        notes=("dotnet7 was offered as a container image only.",)),
     _r("dotnet8", "dotnet", "al2023", "8", ECR + "dotnet:8"),
     _r("dotnet9", "dotnet", "al2023", "9", ECR + "dotnet:9", listing=False, arches=BOTH,
-       notes=("dotnet9 is offered as a container image only.",)),
+       sources=("S45",), confidence="inferred", executables=("/var/lang/bin/dotnet",),
+       notes=(("Container image only: Lambda has no managed .NET 9 runtime for .zip functions "
+               "(S45). OS and arches inferred from dotnet8/dotnet10."),)),
     _r("dotnet10", "dotnet", "al2023", "10", ECR + "dotnet:10"),
 )
 
 OS_NAMES = {"al1": "Amazon Linux (2018.03)", "al2": "Amazon Linux 2", "al2023": "Amazon Linux 2023"}
 OS_DUMP_DIRS = {"al1": "base", "al2": "base.al2", "al2023": "base.al2023"}
 OS_IMAGES = {"al1": "amazonlinux:1", "al2": "amazonlinux:2", "al2023": "amazonlinux:2023"}
+# Version nodes of OS libraries that no rule derives, read from their packages' sources and kept
+# from the hand-written catalog (as inferred): os -> soname -> (nodes known defined, sources).
+_OPENSSL10 = ["libcrypto.so.10", "OPENSSL_1.0.1", "OPENSSL_1.0.1_EC", "OPENSSL_1.0.2"]
+OS_LIBRARY_EXTRA: dict[str, dict[str, tuple[list[str], tuple[str, ...]]]] = {
+    "al1": {"libcrypto.so.10": (_OPENSSL10, ("S36",)),
+            "libssl.so.10": (["libssl.so.10"], ("S36",))},
+    "al2": {"libcrypto.so.10": (_OPENSSL10, ("S29", "S36")),
+            "libssl.so.10": (["libssl.so.10"], ("S29", "S36"))},
+}
+# Notes no listing gives, with the curated sources they cite.
+OS_NOTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "al2": ((("Amazon Linux 2 reached end of support on 2026-06-30; Lambda keeps patching AL2 "
+              "runtimes until their own deprecation dates (S32, S39)."),
+             ("The AL2 managed runtime (.zip) is thinner than the public.ecr.aws/lambda AL2 "
+              "images: a binary can load in the image and still miss libcurl, libxml2, libcrypt, "
+              "... on AWS (S3, S26, S27).")), ("S32", "S39", "S3", "S26", "S27")),
+    "al2023": ((("No python3 in the OS: '#!/usr/bin/env python3' does not resolve outside the "
+                 "python runtimes (inferred from S22, S24)."),), ("S22", "S24")),
+}
 
-# Sources of the hand-kept facts and of the derivation rules (ids as in runtimes/sources.toml
-# where the same text is cited there).
+# The hand-curated sources (S1.., cited by RUNTIMES, OS_NOTES and runtimes/limits.toml) live in
+# runtimes/sources-curated.toml, which this script does not write; the catalog's loader merges
+# every file and refuses a cited id that no file defines. Below: the sources this script adds.
 HAND_SOURCES: dict[str, dict[str, str]] = {
-    "S6": {"title": "aws/aws-lambda-base-images branches (snapshot 2024-10-14), "
-                    "{x86_64,arm64}/Dockerfile.<runtime>: ENV PATH and LD_LIBRARY_PATH",
-           "url": "https://github.com/aws/aws-lambda-base-images"},
-    "S47": {"title": "aws/aws-sam-cli @fe8f8dbb (2026-07-22): samcli/local/docker/lambda_image.py "
-                     "(base image tags: python3.12 -> python:3.12, provided -> provided:alami)",
-            "url": "https://github.com/aws/aws-sam-cli/blob/fe8f8dbb1160abce8ae13e0a4c5f8b456658afd3/"
-                   "samcli/local/docker/lambda_image.py"},
-    "S51": {"title": "awsdocs/aws-lambda-developer-guide doc_source/lambda-runtimes.md @0f502cb6 "
-                     "(2021): the OS of each runtime (Amazon Linux 2018.03, Amazon Linux 2)",
-            "url": "https://github.com/awsdocs/aws-lambda-developer-guide/blob/"
-                   "0f502cb6a2035d89d1e998f5f4dc5e75c64522d2/doc_source/lambda-runtimes.md"},
     "lambci-images": {"title": "lambci/docker-lambda (archived): lambci/lambda:<runtime> images "
                                "built from file systems dumped in real Lambda functions",
                       "url": "https://github.com/lambci/docker-lambda"},
-    "derive.glibc": {"title": "glibc version nodes per architecture: GLIBC_2.2.5 .. (x86_64) and "
-                              "GLIBC_2.17 .. (aarch64), read with readelf -V from Debian 12's glibc "
-                              "2.36 (libc6 amd64, libc6-arm64-cross); a release defines the nodes "
-                              "up to its own version"},
+    "derive.glibc": {"title": "glibc version nodes per architecture: GLIBC_2.2.5 .. (x86_64) "
+                              "and GLIBC_2.17 .. (aarch64), read with readelf -V from Debian 12's "
+                              "glibc 2.36 (libc6 amd64, libc6-arm64-cross); a release defines the "
+                              "nodes up to its own version"},
     "derive.libstdcxx": {"title": "gcc libstdc++-v3/doc/xml/manual/abi.xml: libstdc++.so.6.0.N "
                                   "defines GLIBCXX_3.4 .. GLIBCXX_3.4.N; CXXABI_1.3.M by GCC "
                                   "version; CXXABI_TM_1, and CXXABI_FLOAT128 on x86_64",
                          "url": "https://gcc.gnu.org/onlinedocs/libstdc++/manual/abi.html"},
     "derive.libgcc": {"title": "gcc libgcc/libgcc-std.ver.in, config/i386/libgcc-glibc.ver, "
-                               "config/aarch64/libgcc-softfp.ver, libgcc-sme.ver: GCC_ nodes per GCC "
-                               "major and architecture (GCC 7, 11, 12 checked with readelf -V)"},
+                               "config/aarch64/libgcc-softfp.ver, libgcc-sme.ver: GCC_ nodes "
+                               "per GCC major and architecture (GCC 7, 11, 12 checked with "
+                               "readelf -V)"},
     "derive.openssl": {"title": "OpenSSL 3 util/libcrypto.num, libssl.num: release 3.x defines "
                                 "OPENSSL_3.0.0 .. OPENSSL_3.x.0"},
-    "derive.xcrypt": {"title": "libxcrypt lib/libcrypt.map.in: XCRYPT_2.0; the compat libcrypt.so.1 "
-                               "also GLIBC_2.2.5 on x86_64 (readelf -V of Debian's libcrypt1 4.4.33)"},
+    "derive.xcrypt": {"title": "libxcrypt lib/libcrypt.map.in: XCRYPT_2.0; the compat "
+                               "libcrypt.so.1 also GLIBC_2.2.5 on x86_64 (readelf -V of Debian's "
+                               "libcrypt1 4.4.33)"},
     "derive.zlib": {"title": "madler/zlib zlib.map: ZLIB_1.2.0 .. ZLIB_1.2.12, each node first in "
                               "the release its number names (readelf -V of zlib 1.2.13)"},
 }
@@ -311,6 +356,7 @@ class DirTree(Tree):
             raise GenerateError(f"{source}: cannot read the SOURCE file: {err}") from None
         try:
             self.repository = str(meta["repository"])
+            self.commit = str(meta.get("commit", ""))
             self.files: dict[str, Any] = dict(meta["files"])
         except (KeyError, TypeError):
             raise GenerateError(f"{source}: needs 'repository' and a [files] table") from None
@@ -361,6 +407,8 @@ class Listing:
         for path in sorted(self.paths):
             parent, _, name = path.rpartition("/")
             self.children.setdefault(parent, []).append(name)
+        self.queried: set[str] = set()  # directories read whole (for --write-inputs)
+        self.probed: set[str] = set()  # single paths looked up
 
     def resolve(self, directory: str) -> str:
         """lib64 -> usr/lib64 when lib64 is listed without children (a symlink, UsrMove)."""
@@ -371,13 +419,58 @@ class Listing:
         return path
 
     def files_in(self, directory: str) -> list[str]:
+        self.queried.add(directory.strip("/"))
+        return self._files_in(directory)
+
+    def _files_in(self, directory: str) -> list[str]:
         real = self.resolve(directory)
         return [name for name in self.children.get(real, [])
                 if f"{real}/{name}" not in self.children]
 
     def exists(self, path: str) -> bool:
         parent, _, name = path.strip("/").rpartition("/")
-        return name in self.files_in("/" + parent)
+        self.probed.add(path.strip("/"))
+        return name in self._files_in("/" + parent)
+
+    def trimmed(self) -> str:
+        """The lines this listing's answers so far depend on: the same answers, far fewer lines.
+
+        The directories read (and what they resolve to), their files, the paths probed, every
+        ancestor of those, and, for a kept directory, one chain of children down to a file, so
+        that it stays a directory.
+        """
+        keep: set[str] = set()
+
+        def add(path: str) -> None:
+            while path and path in self.paths and path not in keep:
+                keep.add(path)
+                path = path.rpartition("/")[0]
+
+        def as_directory(path: str) -> None:
+            while path in self.children:
+                child = f"{path}/{self.children[path][0]}"
+                add(child)
+                path = child
+
+        for directory in sorted(self.queried):
+            real = self.resolve(directory)
+            add(directory.partition("/")[0])
+            add(directory)
+            add(real)
+            for name in self._files_in(directory):
+                add(f"{real}/{name}")
+            as_directory(real)
+        for path in sorted(self.probed):
+            parent, _, name = path.rpartition("/")
+            add(parent.partition("/")[0])
+            real = self.resolve(parent)
+            add(real)
+            if name in self._files_in(parent):
+                add(f"{real}/{name}")
+        for path in sorted(keep):
+            if path in self.children:
+                as_directory(path)
+        return "".join(f"{path}\n" for path in sorted(keep))
 
 
 def parse_packages(text: str, label: str) -> dict[str, str]:
@@ -612,6 +705,13 @@ def build_os(ctx: Context, os_id: str) -> OsBuild:
         gcc = _version_of(packages, "libgcc")
         facts[arch] = OsFacts(arch, glibc_version, int(gcc.split(".")[0]) if gcc else None)
         groups[arch] = _os_groups(listing, arch, packages, facts[arch], fs_id, pkg_id)
+        for group in groups[arch]:
+            hand = [OS_LIBRARY_EXTRA.get(os_id, {}).get(name) for name in group.names]
+            known = next((h for h in hand if h is not None), None)
+            if known is not None and group.versions is None and group.series is None \
+                    and group.extra is None:
+                group.extra, group.confidence = list(known[0]), "inferred"
+                group.sources = [*group.sources, *known[1]]
         execs[arch] = [f"/{d}/{n}" for d in ("bin", "usr/bin", "usr/local/bin") for n in SHELLS
                        if listing.exists(f"{d}/{n}")]
     if not arches:
@@ -631,9 +731,11 @@ def build_os(ctx: Context, os_id: str) -> OsBuild:
                             "confidence": "confirmed"}
     common = [e for e in execs[arches[0]] if all(e in execs[a] for a in arches)]
     doc["executables"] = common
+    notes, cited = OS_NOTES.get(os_id, ((), ()))
+    doc["sources"] = os_sources + list(cited)
     doc["notes"] = [(f"Library inventory: the complete file lists of {', '.join(arches)} "
                      "dumped in live Lambda functions; a soname not listed is not on the "
-                     "runtime.")]
+                     "runtime."), *notes]
     arch_tables = {a: {"executables": [e for e in execs[a] if e not in common]}
                    for a in arches if any(e not in common for e in execs[a])}
     if arch_tables:
@@ -648,7 +750,7 @@ def _os_groups(listing: Listing, arch: str, packages: Mapping[str, str], facts: 
     dirs = list(OS_DIRS)
     interp = INTERPRETERS[arch]
     for directory in ("/lib64", "/usr/lib64", "/lib", "/usr/lib"):
-        if interp in listing.files_in(directory) and listing.resolve(directory) not in {
+        if listing.exists(f"{directory}/{interp}") and listing.resolve(directory) not in {
                 listing.resolve(d) for d in OS_DIRS}:
             dirs.append(directory)  # the program interpreter (PT_INTERP) lives here
             break
@@ -751,6 +853,11 @@ def build_runtime(ctx: Context, spec: RuntimeSpec, os_build: OsBuild,
                              "dumped from a live function")
             sources.append(fs_id)
             per_arch[arch] = _runtime_groups(listing, os_build, arch, fs_id)
+            for group in per_arch[arch]:
+                for soname, (series, cited) in (spec.library_series or {}).items():
+                    if soname in group.names and group.series is None and not group.versions:
+                        group.series, group.confidence = dict(series), "inferred"
+                        group.sources = [*group.sources, cited]
             execs[arch] = [f"/var/lang/bin/{name}" for name in listing.files_in("/var/lang/bin")
                            if not re.search(r"\.(txt|py|pyc|md|json)$|^__", name)]
         if not arches:
@@ -762,13 +869,15 @@ def build_runtime(ctx: Context, spec: RuntimeSpec, os_build: OsBuild,
     else:
         doc["image"] = spec.image
     doc["sources"] = sources + [spec.image_source] + (["S51"] if not spec.listing else []) + [
-        s for s in ctx.sources if s.startswith(f"lambda-image.{spec.name}")]
-    doc["confidence"] = "confirmed"
+        s for s in ctx.sources if s.startswith(f"lambda-image.{spec.name}")] + [
+        s for s in spec.sources if s not in sources]
+    doc["confidence"] = spec.confidence
     if not spec.listing and spec.family != "provided":  # provided: the OS is all there is
         doc["inventory_complete"] = False
     if spec.preview:
         doc["preview"] = True
     common = [e for e in execs.get(arches[0], []) if all(e in execs[a] for a in arches)]
+    common += [e for e in spec.executables if e not in common]
     if common:
         doc["executables"] = common
     notes = list(spec.notes)
@@ -791,6 +900,8 @@ def build_runtime(ctx: Context, spec: RuntimeSpec, os_build: OsBuild,
         deprecation["sources"] = [lifecycle_id]
         deprecation["confidence"] = "confirmed"
         doc["deprecation"] = deprecation
+    elif spec.deprecation is not None:
+        doc["deprecation"] = dict(spec.deprecation)
     return doc
 
 
@@ -925,9 +1036,9 @@ def to_toml(comment: str, section: str, entries: Mapping[str, Mapping[str, Any]]
 # ---- the whole run ---------------------------------------------------------------------------
 
 def generate(dumps: Tree, lifecycle_tree: Tree | None, lifecycle_path: str,
-             only: Sequence[str] | None = None) -> dict[str, str]:
+             only: Sequence[str] | None = None, ctx: Context | None = None) -> dict[str, str]:
     """The catalog files: relative path -> text."""
-    ctx = Context(dumps)
+    ctx = Context(dumps) if ctx is None else ctx
     lifecycle: Mapping[str, Any] = {}
     lifecycle_id = None
     if lifecycle_tree is not None:
@@ -970,6 +1081,73 @@ def generate(dumps: Tree, lifecycle_tree: Tree | None, lifecycle_path: str,
     return files
 
 
+class RecordingTree(Tree):
+    """Another tree, remembering what was read (for --write-inputs)."""
+
+    def __init__(self, inner: Tree) -> None:
+        self.inner = inner
+        self.texts: dict[str, str | None] = {}
+
+    def read(self, path: str) -> str | None:
+        if path not in self.texts:
+            self.texts[path] = self.inner.read(path)
+        return self.texts[path]
+
+    def origin(self, path: str) -> Origin:
+        return self.inner.origin(path)
+
+
+def _source_file(tree: Tree, paths: Iterable[str], repository: str, commit: str,
+                 note: str) -> str:
+    lines = [f"# {note}", f"repository = {json.dumps(repository)}",
+             f"commit = {json.dumps(commit)}", "", "[files]"]
+    for path in sorted(paths):
+        origin = tree.origin(path)
+        lines.append(f"{json.dumps(path)} = {{ commit = {json.dumps(origin.commit)}, "
+                     f"dumped = {json.dumps(origin.dumped)} }}")
+    return "\n".join(lines) + "\n"
+
+
+def inputs(dumps: Tree, lifecycle_tree: Tree, lifecycle_path: str) -> dict[str, str]:
+    """The generator's whole input, trimmed to what it reads: relative path -> text.
+
+    Running the generator on these files gives the same catalog as on the full checkouts.
+    """
+    recording = RecordingTree(dumps)
+    ctx = Context(recording)
+    generate(recording, lifecycle_tree, lifecycle_path, ctx=ctx)
+    files: dict[str, str] = {}
+    for path, text in sorted(recording.texts.items()):
+        if text is None:
+            continue
+        listing = ctx.listings.get(path)
+        if listing is not None:
+            files[f"docker-lambda/{path}"] = listing.trimmed()
+        elif path.endswith("/Dockerfile"):  # only the base image lines are read
+            files[f"docker-lambda/{path}"] = "".join(
+                f"{line}\n" for line in text.splitlines() if "amazonlinux/amazonlinux:" in line)
+        else:
+            files[f"docker-lambda/{path}"] = text
+    read = [path for path, text in recording.texts.items() if text is not None]
+    commit = getattr(dumps, "commit", "")
+    files["docker-lambda/SOURCE"] = _source_file(
+        dumps, read, getattr(dumps, "repository", DUMPS_REPOSITORY), commit,
+        "Written by scripts/generate_catalog.py --write-inputs: the lines of each file the "
+        "generator reads (MIT, shogo82148/docker-lambda).")
+    text = lifecycle_tree.read(lifecycle_path) or "{}"
+    table = json.loads(text)
+    names = {spec.name for spec in RUNTIMES}
+    kept = {name: entry for name, entry in table.items() if name in names}
+    files[f"cfn-lint/{lifecycle_path}"] = json.dumps(kept, indent=2, sort_keys=True) + "\n"
+    files["cfn-lint/SOURCE"] = _source_file(
+        lifecycle_tree, [lifecycle_path],
+        getattr(lifecycle_tree, "repository", LIFECYCLE_REPOSITORY),
+        getattr(lifecycle_tree, "commit", ""),
+        "Written by scripts/generate_catalog.py --write-inputs: the entries of the runtimes "
+        "the generator knows (MIT-0, aws-cloudformation/cfn-lint).")
+    return files
+
+
 def write(files: Mapping[str, str], out: Path) -> None:
     for relative, text in sorted(files.items()):
         target = out / relative
@@ -986,13 +1164,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lifecycle", type=Path, required=True,
                         help="cfn-lint: a git dir, or LmbdRuntimeLifecycle.json with a SOURCE file")
     parser.add_argument("--lifecycle-commit", default="HEAD")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
     parser.add_argument("--runtimes", help="comma-separated runtime names (default: all)")
+    parser.add_argument("--write-inputs", type=Path, metavar="DIR",
+                        help="write the inputs, trimmed to the lines read, with their SOURCE "
+                             "files to DIR (docker-lambda/, cfn-lint/) instead of the catalog")
     args = parser.parse_args(argv)
+    if args.out is None and args.write_inputs is None:
+        parser.error("one of --out or --write-inputs is required")
     try:
         dumps = open_tree(args.dumps, args.dumps_commit, args.dumps_repository)
         lifecycle, path = open_lifecycle(args.lifecycle, args.lifecycle_commit)
         only = args.runtimes.split(",") if args.runtimes else None
+        if args.write_inputs is not None:
+            files = inputs(dumps, lifecycle, path)
+            write(files, args.write_inputs)
+            print(f"wrote {len(files)} files to {args.write_inputs}")
+            return 0
         files = generate(dumps, lifecycle, path, only)
         write(files, args.out)
     except GenerateError as err:

@@ -21,7 +21,7 @@ import pytest
 
 import checker
 from checker.catalog.load import catalog_dir, load_catalog
-from checker.catalog.model import Catalog, Confidence, HandlerStyle, Platform
+from checker.catalog.model import Catalog, HandlerStyle, Platform
 from checker.errors import CatalogError
 
 REPO = Path(__file__).resolve().parents[3]
@@ -136,16 +136,18 @@ def test_libstdcxx_nodes(catalog: Catalog, arch: str) -> None:
     assert defines(catalog, *al2, "CXXABI_1.3.12") is False
     assert defines(catalog, *al2, "CXXABI_TM_1") is True
     al2023 = ("python3.12", arch, "libstdc++.so.6")
-    assert defines(catalog, *al2023, "GLIBCXX_3.4.29") is True
-    assert defines(catalog, *al2023, "GLIBCXX_3.4.30") is False  # the GCC 11 floor
-    assert defines(catalog, *al2023, "CXXABI_1.3.13") is True
-    assert defines(catalog, *al2023, "CXXABI_1.3.14") is False
+    # the live listings: usr/lib64/libstdc++.so.6.0.33 (GCC 14), not the GCC 11 floor assumed
+    assert defines(catalog, *al2023, "GLIBCXX_3.4.33") is True
+    assert defines(catalog, *al2023, "GLIBCXX_3.4.34") is False
+    assert defines(catalog, *al2023, "CXXABI_1.3.15") is True
+    assert defines(catalog, *al2023, "CXXABI_1.3.16") is False
     assert platform(catalog, "python3.11", arch).libstdcxx == "7.3.1"
 
 
 def test_cxxabi_float128_only_on_x86_64(catalog: Catalog) -> None:
     assert defines(catalog, "python3.11", "x86_64", "libstdc++.so.6", "CXXABI_FLOAT128") is True
-    assert defines(catalog, "python3.11", "arm64", "libstdc++.so.6", "CXXABI_FLOAT128") is None
+    # the exact set of libstdc++.so.6.0.24 is known on both arches now
+    assert defines(catalog, "python3.11", "arm64", "libstdc++.so.6", "CXXABI_FLOAT128") is False
 
 
 def test_libgcc_s_exact_sets(catalog: Catalog) -> None:
@@ -156,25 +158,27 @@ def test_libgcc_s_exact_sets(catalog: Catalog) -> None:
 
     assert versions("python3.11", "x86_64") == GCC7_X86_64
     assert versions("python3.11", "arm64") == GCC7_AARCH64
-    assert versions("python3.12", "x86_64") == GCC7_X86_64
-    assert versions("python3.12", "arm64") == GCC7_AARCH64 | {"GCC_11.0"}
-    assert defines(catalog, "python3.12", "x86_64", "libgcc_s.so.1", "GCC_12.0.0") is False
+    # AL2023's libgcc is GCC 14 (packages-<arch>.txt: libgcc-14.2.1), not GCC 11
+    assert versions("python3.12", "x86_64") == GCC7_X86_64 | {"GCC_12.0.0", "GCC_13.0.0",
+                                                              "GCC_14.0.0"}
+    assert versions("python3.12", "arm64") == GCC7_AARCH64 | {"GCC_11.0", "GCC_13.0.0",
+                                                              "GCC_14.0.0", "GCC_14.0"}
+    assert defines(catalog, "python3.12", "x86_64", "libgcc_s.so.1", "GCC_15.0.0") is False
     assert defines(catalog, "python3.11", "x86_64", "libgcc_s.so.1", "GCC_4.4.0") is False
 
 
 def test_openssl(catalog: Catalog) -> None:
-    al2 = platform(catalog, "python3.11", "x86_64")
-    absent = al2.absent.get("libssl.so.3")
-    assert absent is not None
-    assert absent.confidence is Confidence.CONFIRMED
-    assert al2.library("libssl.so.3") is None
-    assert al2.library("libssl.so.10") is not None
-    assert defines(catalog, "python3.11", "x86_64", "libcrypto.so.10", "OPENSSL_1.0.2") is True
-    assert "libssl.so.3" in platform(catalog, "python3.11", "arm64").absent
-    assert platform(catalog, "python3.11", "arm64").absent["libssl.so.3"].confidence is \
-        Confidence.INFERRED  # no arm64 listing exists
-    assert platform(catalog, "python3.12", "x86_64").library("libssl.so.3") is not None
-    assert "libssl.so.10" in platform(catalog, "python3.12", "x86_64").absent
+    # complete listings of both arches: not listed means not there (no absent table needed)
+    for arch in BOTH:
+        al2 = platform(catalog, "python3.11", arch)
+        assert al2.inventory_complete is True
+        assert al2.library("libssl.so.3") is None
+        assert al2.library("libssl.so.10") is not None
+        assert al2.library("libcrypto.so.10") is not None
+        assert defines(catalog, "python3.11", arch, "libcrypto.so.10", "OPENSSL_1.0.2") is True
+        al2023 = platform(catalog, "python3.12", arch)
+        assert al2023.library("libssl.so.3") is not None
+        assert al2023.library("libssl.so.10") is None
 
 
 def test_nodejs22_bundles_an_older_libcrypto_first_on_the_path(catalog: Catalog) -> None:
@@ -187,8 +191,10 @@ def test_nodejs22_bundles_an_older_libcrypto_first_on_the_path(catalog: Catalog)
 
 def test_inventory_completeness(catalog: Catalog) -> None:
     assert platform(catalog, "python3.11", "x86_64").inventory_complete is True
-    assert platform(catalog, "python3.11", "arm64").inventory_complete is False
-    assert platform(catalog, "python3.12", "x86_64").inventory_complete is False
+    # listings of both arches exist for AL2 and AL2023; dotnet9's own /var/lang has none
+    assert platform(catalog, "python3.11", "arm64").inventory_complete is True
+    assert platform(catalog, "python3.12", "x86_64").inventory_complete is True
+    assert platform(catalog, "dotnet9", "x86_64").inventory_complete is False
 
 
 def test_executables(catalog: Catalog) -> None:
