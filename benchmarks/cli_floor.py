@@ -10,7 +10,10 @@ Each figure is the median wall time of N runs (after one warm-up), each a fresh 
   (--pull never, host network), against the floor a person would type: `docker run` the
   stand-in with the RIE as entrypoint, wait until it listens, one `curl`, `docker rm -f`
   (benchmarks/run_invoke.py's floor)          (target <= 1.5x the floor)
+- `python3 -c pass`: the interpreter's own start (site and its .pth files included), the floor
+  under every figure above
 - `python3 -X importtime -c 'import checker.cli'`: the K modules costing most (cumulative).
+The load average is printed with the figures: other work on the machine moves them.
 Needs the stand-ins (scripts/build_standins.sh), gcc and curl. Measures the checker package
 Python imports: run it with PYTHONPATH=<a tree> to measure another checkout.
 """
@@ -18,6 +21,7 @@ Python imports: run it with PYTHONPATH=<a tree> to measure another checkout.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -76,11 +80,14 @@ def main() -> None:
         run = median(lambda: wall([*cli, "run", str(archive), *runtime, "--network", "host",
                                    "--pull", "never"]), args.runs)
         raw = median(lambda: floor("x86_64", task), args.runs)
+        interpreter = median(lambda: wall([sys.executable, "-c", "pass"]), args.runs)
     rows = [("lambdacheck --version", version, "<= 60 ms"),
             ("lambdacheck check (tiny ZIP)", check, "<= 120 ms"),
             ("lambdacheck run (static + 1 invoke)", run, f"<= {1.5 * raw * 1000:.0f} ms (1.5x)"),
-            ("floor: docker run + curl + docker rm -f", raw, "")]
-    print(f"median of {args.runs} runs each (after one warm-up)\n")
+            ("floor: docker run + curl + docker rm -f", raw, ""),
+            ("interpreter: python3 -c pass", interpreter, "")]
+    print(f"median of {args.runs} runs each (after one warm-up); load average "
+          f"{' '.join(f'{load:.2f}' for load in os.getloadavg())}\n")
     print(f"{'what':42} {'ms':>7}  target")
     for name, seconds, target in rows:
         print(f"{name:42} {seconds * 1000:7.0f}  {target}")
