@@ -166,12 +166,24 @@ def _absolute(module: str | None, level: int, package: str) -> str | None:
     return ".".join([*anchor, module] if module else anchor)
 
 
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 def _unguarded(tree: ast.AST) -> Iterator[ast.AST]:
-    for node in ast.iter_child_nodes(tree):
-        if isinstance(node, ast.If) and _is_guard(node.test):
-            continue
-        yield node
-        yield from _unguarded(node)
+    """Every statement (imports are statements; expressions are not walked), in source order,
+    except those under a guard."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        children: list[ast.AST] = []
+        for block in _BLOCKS:
+            children.extend(getattr(node, block, None) or ())
+        for child in reversed(children):
+            if isinstance(child, ast.If) and _is_guard(child.test):
+                continue
+            stack.append(child)
+        if node is not tree:
+            yield node
 
 
 def _is_guard(test: ast.expr) -> bool:
