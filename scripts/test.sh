@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(docker.io musl-tools gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user-static
-              binfmt-support debootstrap unzip curl skopeo docker-registry)
+              binfmt-support debootstrap unzip curl skopeo docker-registry
+              libssl-dev zlib1g-dev libexpat1-dev libbz2-dev uuid-dev libsqlite3-dev libpq-dev
+              libcrypt-dev)  # the -dev packages: what tests/unit/rules/test_live_verdicts.py links
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
