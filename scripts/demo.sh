@@ -64,16 +64,24 @@ expect() {
   fi
 }
 
-say "installing lambdacheck into $venv"
-if [ ! -x "$venv/bin/python" ] && ! python3 -m venv "$venv" >"$out/venv.log" 2>&1; then
-  rm -rf "$venv"
-  echo "demo: error: python3 -m venv failed (Debian/Ubuntu: apt-get install -y python3-venv); see $out/venv.log" >&2
-  exit 2
-fi
-if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check . >"$out/pip.log" 2>&1; then
-  grep -v '^WARNING: ' "$out/pip.log" | tail -n 5 >&2
-  echo "demo: error: pip install failed; see $out/pip.log" >&2
-  exit 2
+# Editable, so the venv follows the checkout; installed again only when pyproject.toml changes.
+stamp=$venv/.lambdacheck-demo-installed
+wanted_stamp="$(sha256sum pyproject.toml | cut -c1-16) $root"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted_stamp" ]; then
+  say "installing lambdacheck into $venv"
+  if [ ! -x "$venv/bin/python" ] && ! python3 -m venv "$venv" >"$out/venv.log" 2>&1; then
+    rm -rf "$venv"
+    echo "demo: error: python3 -m venv failed (Debian/Ubuntu: apt-get install -y python3-venv); see $out/venv.log" >&2
+    exit 2
+  fi
+  if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check -e . >"$out/pip.log" 2>&1; then
+    grep -v '^WARNING: ' "$out/pip.log" | tail -n 5 >&2
+    echo "demo: error: pip install failed; see $out/pip.log" >&2
+    exit 2
+  fi
+  printf '%s' "$wanted_stamp" >"$stamp"
+else
+  say "lambdacheck installed in $venv (editable; again when pyproject.toml changes)"
 fi
 if ! "$venv/bin/lambdacheck" --version; then
   echo "demo: error: the installed lambdacheck does not start (above)" >&2
