@@ -78,6 +78,10 @@ ImageFunctions = Annotated[list[str], typer.Option(
 FailOnOpt = Annotated[str | None, typer.Option("--fail-on", help="error (default) or warning.")]
 AllowOutside = Annotated[bool, typer.Option(help="Read a template's CodeUri/ContentUri even "
                                             "outside the template's folder.")]
+Baseline = Annotated[Path | None, typer.Option(metavar="FILE", help="Fail only on findings not "
+                                               "in this baseline (see --write-baseline).")]
+WriteBaseline = Annotated[Path | None, typer.Option(metavar="FILE", help="Write the findings "
+                                                    "of this run as a baseline file.")]
 
 
 @app.command(epilog=ARTIFACTS_HELP)
@@ -87,14 +91,15 @@ def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [], 
           runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
           template: Template = None, shard: Shard = None, sarif: Sarif = None,
           summary: Summary = None, image_function: ImageFunctions = [],  # noqa: B006
-          allow_outside_paths: AllowOutside = False) -> None:
+          allow_outside_paths: AllowOutside = False, baseline: Baseline = None,
+          write_baseline: WriteBaseline = None) -> None:
     """Check artifacts statically against the runtime catalog (no Docker needed)."""
     _finish(CommandLine(
         artifacts=tuple(artifacts), runtimes=tuple(runtime), arches=tuple(arch),
         handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
         template=template, shard=shard, image_functions=tuple(image_function),
         allow_outside_paths=allow_outside_paths, fmt=fmt, junit=junit, sarif=sarif,
-        summary=summary, fail_on=fail_on_))
+        summary=summary, fail_on=fail_on_, baseline=baseline, write_baseline=write_baseline))
 
 
 @app.command(epilog=ARTIFACTS_HELP)
@@ -104,7 +109,8 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
         template: Template = None, shard: Shard = None, sarif: Sarif = None,
         summary: Summary = None, image_function: ImageFunctions = [],  # noqa: B006
-        allow_outside_paths: AllowOutside = False,
+        allow_outside_paths: AllowOutside = False, baseline: Baseline = None,
+        write_baseline: WriteBaseline = None,
         event: Annotated[list[str], typer.Option(metavar="EVENT", help="Event file, folder of "
                                                  "*.json, or inline JSON (repeatable).")]
         = [],  # noqa: B006
@@ -148,7 +154,8 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
         template=template, shard=shard, image_functions=tuple(image_function),
         allow_outside_paths=allow_outside_paths, fmt=fmt, junit=junit, sarif=sarif,
-        summary=summary, fail_on=fail_on_, execute=ExecLine(
+        summary=summary, fail_on=fail_on_, baseline=baseline, write_baseline=write_baseline,
+        execute=ExecLine(
             events=tuple(event), expect=expect, env=tuple(env), env_file=env_file,
             memory_mb=memory, timeout_s=timeout, ephemeral_mb=ephemeral_storage, image=image,
             pull=pull, network=network, jobs=jobs, rie=rie, allow_skip_exec=allow_skip_exec,

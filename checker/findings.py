@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -32,6 +33,8 @@ class Finding:
              name), None when no manifest claims it
     fix:     the one fix for that package, in its ecosystem's words (pip, npm, a glibc-pinned
              build for custom runtimes), None when there is none
+    suppressed: set when a config `ignore` entry or the baseline covers the finding: it is
+             still reported, but it fails nothing and is not in the severity counts
     """
 
     rule: str
@@ -43,6 +46,21 @@ class Finding:
     details: tuple[str, ...] = ()
     package: str | None = None
     fix: str | None = None
+    suppressed: Suppression | None = None
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding does not count. kind: "ignore" (a project config `ignore` entry) or
+    "baseline" (the finding is in the --baseline file, or was written to --write-baseline)."""
+
+    kind: str
+    reason: str
+
+
+def active(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings that count toward pass/fail and the severity totals (not suppressed)."""
+    return tuple(f for f in findings if f.suppressed is None)
 
 
 class CheckStatus(enum.Enum):
@@ -63,7 +81,8 @@ class CheckResult:
     skipped: str | None = None  # reason, when the rule did not apply (e.g. no ELF files)
 
     def worst(self) -> Severity | None:
-        return max((f.severity for f in self.findings), default=None)
+        """The worst finding that counts (suppressed findings never fail a check)."""
+        return max((f.severity for f in active(self.findings)), default=None)
 
     def status(self, fail_on: Severity) -> CheckStatus:
         """FAILED: a finding at or above fail_on; SKIPPED: the rule did not apply; else PASSED.
@@ -140,7 +159,7 @@ class TargetResult:
         return tuple(f for c in self.checks for f in c.findings)
 
     def failed(self, fail_on: Severity) -> bool:
-        if any(f.severity >= fail_on for f in self.findings()):
+        if any(f.severity >= fail_on for f in active(self.findings())):
             return True
         return any(not inv.ok for inv in self.invocations)
 

@@ -16,6 +16,7 @@ from checker.catalog.model import Limit, Runtime
 from checker.findings import Severity, TargetId
 from checker.image.ref import ImageRef
 from checker.lambda_env import DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
+from checker.suppress import Suppressions
 
 
 class OutputFormat(enum.Enum):
@@ -135,6 +136,8 @@ class ReportOptions:
     fail_on: Severity = Severity.ERROR
     color: bool = False
     github: bool = False  # annotations, step summary and outputs (GITHUB_ACTIONS=true)
+    # config `ignore` entries, --baseline, --write-baseline (see suppress.py)
+    suppressions: Suppressions = field(default_factory=Suppressions)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from checker.report.files import write_report_file
 from checker.report.github import publish
 from checker.report.markdown import render_markdown
 from checker.report.sarif import write_sarif
+from checker.suppress import baseline_text
 
 
 def emit(result: RunResult, options: ReportOptions,
@@ -29,6 +30,8 @@ def emit(result: RunResult, options: ReportOptions,
         write_sarif(result, options.sarif, dict(artifacts or {}))
     if options.summary is not None:
         _write(options.summary, render_markdown(result))
+    if options.suppressions.write_baseline is not None:
+        _write(options.suppressions.write_baseline, baseline_text(result))
     if options.github:
         publish(result, options.junit, os.environ, sys.stdout, dict(artifacts or {}),
                 annotate=options.fmt is not OutputFormat.GITHUB)

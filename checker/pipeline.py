@@ -15,6 +15,7 @@ from checker.findings import CheckResult, Finding, RunResult, Severity, TargetId
 from checker.options import ExecOptions, Run, Target, Unresolved
 from checker.progress import Progress, format_bytes
 from checker.static import check_targets
+from checker.suppress import apply, mark
 
 if TYPE_CHECKING:
     from checker.engine import ImageExporter
@@ -31,7 +32,8 @@ def perform(run: Run, *, progress: Progress, today: date | None = None) -> RunRe
     the engine risks a child inheriting a held lock. A large artifact is announced first
     (its checks take seconds: the user sees at once what is going on)."""
     def static(jobs: int | None = None) -> tuple[TargetResult, ...]:
-        return _static(run, today, jobs)
+        # suppressed now, so that --fail-fast runs a target whose failures are all suppressed
+        return mark(_static(run, today, jobs), run.report.suppressions)
 
     for line in announcements(run.targets):
         progress.say(line)
@@ -50,7 +52,8 @@ def perform(run: Run, *, progress: Progress, today: date | None = None) -> RunRe
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
     results += tuple(unresolved_result(u) for u in run.unresolved)
-    return RunResult(targets=results, fail_on=run.report.fail_on, notes=run.notes)
+    return apply(RunResult(targets=results, fail_on=run.report.fail_on, notes=run.notes),
+                 run.report.suppressions)
 
 
 def announcements(targets: Sequence[Target]) -> list[str]:

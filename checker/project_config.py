@@ -16,8 +16,9 @@ from typing import Any
 
 from checker.errors import ConfigError, LambdacheckError
 from checker.inputs import read_input_text
-from checker.lambda_env import MEMORY_RANGE_MB, TIMEOUT_RANGE_S
+from checker.lambda_env import MEMORY_RANGE_MB, TIMEOUT_RANGE_S, Arch
 from checker.schema import Key, KeyPath, check_table, closest, kind_of
+from checker.suppress import Ignore
 from checker.values import ENV_NAME_HINT, is_inline_json, valid_env_name
 
 if sys.version_info >= (3, 11):
@@ -65,6 +66,7 @@ class ProjectDefaults:
     template: Path | None = None
     allow_outside_paths: bool | None = None  # read template code outside the template's folder
     allow_skip_exec: bool | None = None  # `run`: report targets that cannot execute as skipped
+    ignores: tuple[Ignore, ...] = ()  # `ignore` entries: suppressed findings (see suppress.py)
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,10 @@ _FUNCTION_READERS: dict[str, tuple[str, Callable[[_Table, str, Any], Any]]] = {
 _DEFAULT_FUNCTION_KEYS = ("runtime", "arch", "handler", "layers", "events", "memory", "timeout",
                           "env")
 _TOP_LEVEL_KEYS = (*_DEFAULT_FUNCTION_KEYS, "fail-on", "junit", "runtime-files", "template",
-                   "functions", "allow-skip-exec", "allow-outside-paths")
+                   "functions", "allow-skip-exec", "allow-outside-paths", "ignore")
+_IGNORE_KEYS = ("rule", "path", "runtime", "arch", "reason")
+_IGNORE_REQUIRED = (("rule", 'name the rule id, e.g. rule = "needed-libraries"'),
+                    ("reason", 'say why they do not matter: reason = "loaded only on x86"'))
 
 
 def _function_spec(table: _Table, keys: tuple[str, ...]) -> FunctionSpec:
@@ -296,6 +301,7 @@ def _parse(data: Mapping[str, Any], source: Path, prefix: str) -> ProjectConfig:
         template=template,
         allow_skip_exec=top.get("allow-skip-exec", _bool),
         allow_outside_paths=top.get("allow-outside-paths", _bool),
+        ignores=_ignores(top),
     )
     functions = _functions(top, has_template=template is not None)
     return ProjectConfig(defaults=defaults, functions=functions, source_path=source.absolute())
@@ -320,3 +326,32 @@ def _functions(top: _Table, *, has_template: bool) -> tuple[FunctionSpec, ...]:
             names.add(spec.name)
         specs.append(spec)
     return tuple(specs)
+
+
+def _ignores(top: _Table) -> tuple[Ignore, ...]:
+    """`ignore = [{ rule = "...", path = "vendor/*.so", runtime = "...", arch = "...",
+    reason = "..." }]`: rule and reason required, the rest narrows what it matches."""
+    raw = top.data.get("ignore", [])
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise top.error("ignore", "expected an array of tables "
+                                  '(ignore = [{ rule = "...", path = "...", reason = "..." }])')
+    entries = []
+    for index, item in enumerate(raw):
+        where = top.where.key("ignore").item(index)
+        table = _Table(item, where, top.base_dir)
+        table.check_keys(_IGNORE_KEYS)
+        for required, hint in _IGNORE_REQUIRED:
+            if required not in item:
+                raise table.error(required, "missing", hint=hint)
+        arch = table.get("arch", _string)
+        if arch is not None:
+            known = Arch.lookup(arch)
+            if known is None:
+                raise table.error("arch", f"unknown architecture '{arch}'",
+                                  hint="use x86_64 or arm64")
+            arch = known.value
+        entries.append(Ignore(rule=table.get("rule", _string), reason=table.get("reason", _string),
+                              path=table.get("path", _string) or "*",
+                              runtime=table.get("runtime", _string), arch=arch,
+                              where=".".join(where.parts)))
+    return tuple(entries)

@@ -47,6 +47,7 @@ from checker.options import (
 from checker.project_config import Env, FunctionSpec, ProjectConfig, load_project_config
 from checker.report.github import is_github_actions
 from checker.sharding import parse_shard, shard
+from checker.suppress import Suppressions, load_baseline
 from checker.values import fail_on, image_functions, load_events, parse_env, runtime_by_name
 
 
@@ -91,6 +92,8 @@ class CommandLine:
     sarif: Path | None = None
     summary: Path | None = None
     fail_on: str | None = None
+    baseline: Path | None = None  # --baseline: findings in it are suppressed
+    write_baseline: Path | None = None  # --write-baseline: the run's findings written there
     execute: ExecLine | None = None  # None for check and plan
 
 
@@ -127,7 +130,11 @@ def resolve(line: CommandLine, cwd: Path, *, environ: Mapping[str, str],
         fmt=line.fmt, junit=line.junit or (defaults.junit if defaults else None),
         sarif=line.sarif, summary=line.summary,
         fail_on=fail_on(line.fail_on or (defaults.fail_on if defaults else None) or "error"),
-        color=color, github=is_github_actions(environ))
+        color=color, github=is_github_actions(environ),
+        suppressions=Suppressions(
+            ignores=chosen.config.defaults.ignores if chosen.config else (),
+            baseline=load_baseline(line.baseline) if line.baseline is not None else None,
+            write_baseline=line.write_baseline))
     replace_events = line.execute is not None and bool(
         line.execute.events or line.execute.expect is not None)
     targets = tuple(_settled(t, execute or ExecOptions(), replace_events)

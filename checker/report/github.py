@@ -15,6 +15,7 @@ from typing import TextIO
 from checker.errors import UsageError
 from checker.findings import CheckStatus, RunResult, Severity, TargetId, TargetResult
 from checker.report.markdown import render_markdown
+from checker.report.packages import group
 
 # GitHub shows at most 10 annotations of each level per step; past that we say how many more.
 MAX_ANNOTATIONS_PER_LEVEL = 10
@@ -69,11 +70,21 @@ def annotation_commands(result: RunResult, artifact_paths: ArtifactPaths | None 
 def _items(target: TargetResult) -> Iterator[tuple[str, str, str]]:
     """(level, title, message) for each finding and failed invocation of a target."""
     label = f"{target.target.runtime} {target.target.arch}"
-    for finding in sorted(target.findings(), key=lambda f: -f.severity):
+    grouped = group(target.findings())  # suppressed findings are not annotated
+    for finding in sorted(grouped.loose, key=lambda f: -f.severity):  # in the rules' order
         where = f"{finding.path}: " if finding.path else ""
         hint = f"\nHint: {finding.hint}" if finding.hint else ""
         yield (_COMMANDS[finding.severity], f"lambdacheck {finding.rule} ({label})",
                f"{target.target.artifact}: {where}{finding.message}{hint}")
+    for package in grouped.packages:  # one annotation per package, with its fix
+        first = package.findings[0]
+        where = f"{first.path}: " if first.path else ""
+        more = len(package.findings) - 1
+        fix = f"\nFix: {package.fix}" if package.fix else ""
+        also = f" (and {more} more)" if more else ""
+        message = f"{target.target.artifact}: {package.headline()}\n{where}{first.message}"
+        yield (_COMMANDS[package.worst], f"lambdacheck {package.package} ({label})",
+               f"{message}{also}{fix}")
     for invocation in target.invocations:
         if not invocation.ok:
             detail = f": {invocation.message}" if invocation.message else ""

@@ -14,7 +14,9 @@ from checker.findings import (
     RunResult,
     Severity,
     TargetResult,
+    active,
 )
+from checker.report.packages import group
 
 SCHEMA = "lambdacheck/report/v1"
 
@@ -41,7 +43,8 @@ def run_to_dict(result: RunResult) -> dict[str, Any]:
 
 
 def _summary(result: RunResult) -> dict[str, int]:
-    findings = [f for t in result.targets for f in t.findings()]
+    every = [f for t in result.targets for f in t.findings()]
+    findings = active(every)
     failed = sum(1 for t in result.targets if t.failed(result.fail_on))
     executed, skipped = result.execution_counts()
     return {
@@ -54,6 +57,7 @@ def _summary(result: RunResult) -> dict[str, int]:
         "failed_invocations": sum(1 for t in result.targets for i in t.invocations if not i.ok),
         "executed": executed,
         "execution_skipped": skipped,
+        "suppressed": len(every) - len(findings),
     }
 
 
@@ -69,6 +73,7 @@ def _target(target: TargetResult, fail_on: Severity) -> dict[str, Any]:
         "execution": _execution(target.execution),
         "execution_skipped": target.execution_skipped,
         "notes": list(target.notes),
+        "packages": _packages(target),
     }
 
 
@@ -98,7 +103,22 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "hint": finding.hint,
         "subject": finding.subject,
         "details": list(finding.details),
+        "package": finding.package,
+        "fix": finding.fix,
+        "suppressed": None if finding.suppressed is None else {
+            "kind": finding.suppressed.kind, "reason": finding.suppressed.reason},
     }
+
+
+def _packages(target: TargetResult) -> list[dict[str, Any]]:
+    """One entry per package whose files have findings that count: its fix, counts, rules."""
+    return [{
+        "package": package.package,
+        "severity": package.worst.label,
+        "findings": len(package.findings),
+        "rules": sorted({f.rule for f in package.findings}),
+        "fix": package.fix,
+    } for package in group(target.findings()).packages]
 
 
 def _invocation(invocation: Invocation) -> dict[str, Any]:

@@ -27,8 +27,10 @@ from checker.findings import (
     Severity,
     TargetId,
     TargetResult,
+    active,
 )
 from checker.report.files import write_report_file
+from checker.report.packages import group
 from checker.report.text import strip_ansi
 
 # Everything outside XML 1.0's Char production: C0 controls but tab/LF/CR, surrogates, U+FFFE/F.
@@ -93,13 +95,24 @@ def _properties(target: TargetResult, result: RunResult) -> dict[str, str]:
     notes = (*result.notes, *target.notes)
     if notes:
         properties["notes"] = "\n".join(notes)
+    grouped = group(target.findings())
+    if grouped.packages:  # one line per package: its findings and its one fix
+        properties["packages"] = "\n".join(
+            package.headline() + (f"; fix: {package.fix}" if package.fix else "")
+            for package in grouped.packages)
+    if grouped.suppressed:  # suppressed findings stay visible, with why
+        properties["suppressed"] = "\n".join(
+            f"{f.rule} {f.path or '(artifact)'}"
+            f"{f' [{f.subject}]' if f.subject else ''}: {f.suppressed.kind}: {f.suppressed.reason}"
+            for f in grouped.suppressed if f.suppressed is not None)
     return {key: xml_text(value) for key, value in properties.items()}
 
 
 def _check_case(check: CheckResult, name: str, fail_on: Severity) -> Any:
     case = TestCase(xml_text(check.rule), classname=name, elapsed_sec=0.0)
-    failing = _sorted(f for f in check.findings if f.severity >= fail_on)
-    below = _sorted(f for f in check.findings if f.severity < fail_on)
+    counted = active(check.findings)
+    failing = _sorted(f for f in counted if f.severity >= fail_on)
+    below = _sorted(f for f in check.findings if f.severity < fail_on or f.suppressed)
     status = check.status(fail_on)
     if status is CheckStatus.FAILED:
         case.add_failure_info(
@@ -141,9 +154,17 @@ def _findings_text(findings: list[Finding]) -> str:
     blocks = []
     for finding in findings:
         where = f"{finding.path}: " if finding.path else ""
-        lines = [f"[{finding.severity.label}] {where}{finding.message}"]
+        mark = f"suppressed {finding.severity.label}" if finding.suppressed else \
+            finding.severity.label
+        lines = [f"[{mark}] {where}{finding.message}"]
         if finding.subject:
             lines.append(f"  subject: {finding.subject}")
+        if finding.package:
+            lines.append(f"  package: {finding.package}")
+        if finding.fix:
+            lines.append(f"  fix: {finding.fix}")
+        if finding.suppressed:
+            lines.append(f"  {finding.suppressed.kind}: {finding.suppressed.reason}")
         if finding.hint:
             lines.append(f"  hint: {finding.hint}")
         lines += [f"  - {detail}" for detail in finding.details]

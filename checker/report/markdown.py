@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 import re
 
-from checker.findings import Finding, RunResult, Severity, TargetResult
+from checker.findings import Finding, RunResult, Severity, TargetResult, active
+from checker.report.packages import FOLDED, PackageGroup, group
 from checker.report.text import execution_text
 
 MAX_DETAIL_LINES = 300
@@ -52,7 +53,7 @@ def _heading(result: RunResult) -> str:
 def _table(result: RunResult) -> list[str]:
     rows = ["| Target | Result | Errors | Warnings | Invokes |", "|---|---|---|---|---|"]
     for target in result.targets:
-        findings = target.findings()
+        findings = active(target.findings())
         errors = sum(f.severity == Severity.ERROR for f in findings)
         warnings = sum(f.severity == Severity.WARNING for f in findings)
         cells = (escape(target.target.label()), _ICONS[target.failed(result.fail_on)],
@@ -87,8 +88,16 @@ def _details(result: RunResult) -> list[str]:
 
 
 def _target_details(target: TargetResult) -> list[str]:
-    ordered = sorted(target.findings(), key=lambda f: (-f.severity, f.rule, f.path))
+    grouped = group(target.findings())
+    ordered = sorted(grouped.loose, key=lambda f: (-f.severity, f.rule, f.path))
     lines = [line for finding in ordered for line in _finding_lines(finding)]
+    lines += [line for package in grouped.packages for line in _package_lines(package)]
+    for finding in grouped.suppressed:
+        if finding.suppressed is not None:
+            where = f"{escape(finding.path)}: " if finding.path else ""
+            lines.append(f"- suppressed ({escape(finding.suppressed.kind)}: "
+                         f"{escape(finding.suppressed.reason)}) <code>"
+                         f"{html.escape(finding.rule)}</code> {where}{escape(finding.message)}")
     for invocation in target.invocations:
         if not invocation.ok:
             message = f": {escape(invocation.message)}" if invocation.message else ""
@@ -99,6 +108,21 @@ def _target_details(target: TargetResult) -> list[str]:
     if target.execution_skipped is not None:
         lines.append(f"- execution skipped: {escape(target.execution_skipped)}")
     lines += [f"- note: {escape(note)}" for note in target.notes]
+    return lines
+
+
+def _package_lines(package: PackageGroup) -> list[str]:
+    """One line per package, its fix, and its first findings folded under it."""
+    lines = [f"- **{package.worst.label}** {escape(package.headline())}"]
+    if package.fix:
+        label = "hint" if package.fix_is_hint else "fix"
+        lines.append(f"  - {label}: <code>{html.escape(package.fix)}</code>")
+    for finding in package.findings[:FOLDED]:
+        where = f"{escape(finding.path)}: " if finding.path else ""
+        lines.append(f"  - <code>{html.escape(finding.rule)}</code> {where}"
+                     f"{escape(finding.message)}")
+    if len(package.findings) > FOLDED:
+        lines.append(f"  - … and {len(package.findings) - FOLDED} more")
     return lines
 
 

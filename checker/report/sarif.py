@@ -115,8 +115,12 @@ def _finding_result(target: TargetId, finding: Finding, index: Mapping[str, int]
         properties["subject"] = finding.subject
     if finding.details:
         properties["details"] = list(finding.details)
+    if finding.package:
+        properties["package"] = finding.package
+    if finding.fix:
+        properties["fix"] = finding.fix
     identity = (finding.rule, target.label(), finding.path, finding.subject or finding.message)
-    return {
+    entry: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index[finding.rule],
         "level": _LEVELS[finding.severity],
@@ -125,6 +129,15 @@ def _finding_result(target: TargetId, finding: Finding, index: Mapping[str, int]
         "partialFingerprints": {"lambdacheckFinding/v1": _fingerprint(identity)},
         "properties": properties,
     }
+    if finding.suppressed is not None:
+        # "external": kept outside the artifact (the project config, the baseline file);
+        # SARIF's other kind, "inSource", is a suppression written in the analysed code
+        entry["suppressions"] = [{
+            "kind": "external", "status": "accepted",
+            "justification": finding.suppressed.reason,
+            "properties": {"lambdacheckKind": finding.suppressed.kind},
+        }]
+    return entry
 
 
 def _invocation_result(target: TargetId, invocation: Invocation, index: Mapping[str, int],

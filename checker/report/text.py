@@ -16,7 +16,9 @@ from checker.findings import (
     RunResult,
     Severity,
     TargetResult,
+    active,
 )
+from checker.report.packages import FOLDED, PackageGroup, group
 
 MAX_DETAILS = 10
 MAX_OUTPUT_LINES = 20
@@ -85,9 +87,11 @@ def summary_line(result: RunResult) -> str:
     head = f"{_plural(total, 'target')}: {total - failed} passed, {failed} failed"
     if not total:
         head = "0 targets checked"
-    findings = [f for t in result.targets for f in t.findings()]
+    every = [f for t in result.targets for f in t.findings()]
+    findings = active(every)
     failed_invocations = sum(1 for t in result.targets for i in t.invocations if not i.ok)
-    counts = [*_severity_counts(findings), _plural(failed_invocations, "failed invocation")]
+    counts = [*_severity_counts(findings), _plural(failed_invocations, "failed invocation"),
+              f"{len(every) - len(findings)} suppressed"]
     nonzero = [c for c in counts if not c.startswith("0 ")]
     line = f"{head} ({', '.join(nonzero)})" if nonzero else head
     executed, skipped = result.execution_counts()
@@ -129,15 +133,40 @@ def execution_text(execution: Execution) -> str:
 
 
 def _finding_lines(findings: tuple[Finding, ...], paint: _Painter) -> Iterator[str]:
-    ordered = sorted(findings, key=lambda f: (-f.severity, f.path, f.rule))
-    rule_width = max((len(f.rule) for f in ordered), default=0)
-    for finding in ordered:
+    """Findings no package claims one by one; then one line per package with its fix and its
+    first findings folded under it; then the suppressed ones, marked."""
+    grouped = group(findings)
+    rule_width = max((len(f.rule) for f in grouped.loose), default=0)
+    for finding in sorted(grouped.loose, key=lambda f: (-f.severity, f.path, f.rule)):
         label = finding.severity.label
         severity = paint(label, f"{label:<7}")
         yield f"  {severity}  {finding.rule:<{rule_width}}  {_finding_text(finding)}"
         if finding.hint:
             yield f"{INDENT}{paint('dim', 'hint:')} {printable(finding.hint)}"
         yield from _detail_lines(finding.details)
+    for package in grouped.packages:
+        yield from _package_lines(package, paint)
+    shown = grouped.suppressed[:MAX_DETAILS]
+    for finding in shown:
+        assert finding.suppressed is not None
+        why = f"{finding.suppressed.kind}: {finding.suppressed.reason}"
+        yield (f"  {paint('dim', 'suppressed')}  {finding.severity.label} {finding.rule}  "
+               f"{_finding_text(finding)} ({printable(why)})")
+    if len(grouped.suppressed) > len(shown):
+        yield f"  {paint('dim', 'suppressed')}  … and {len(grouped.suppressed) - len(shown)} more"
+
+
+def _package_lines(package: PackageGroup, paint: _Painter) -> Iterator[str]:
+    label = package.worst.label
+    yield f"  {paint(label, f'{label:<7}')}  {printable(package.headline())}"
+    if package.fix:
+        yield (f"{INDENT}{paint('dim', 'hint:' if package.fix_is_hint else 'fix:')} "
+               f"{printable(package.fix)}")
+    for finding in package.findings[:FOLDED]:
+        yield f"{INDENT}{finding.severity.label} {finding.rule}  {_finding_text(finding)}"
+    hidden = len(package.findings) - FOLDED
+    if hidden > 0:
+        yield f"{INDENT}… and {hidden} more (--format json lists every finding)"
 
 
 def _finding_text(finding: Finding) -> str:
@@ -166,9 +195,10 @@ def _check_summary_lines(checks: tuple[CheckResult, ...], fail_on: Severity) -> 
 
 def _passed_name(check: CheckResult) -> str:
     """The rule id, with the findings below fail_on it still had: 'permissions (1 warning)'."""
-    if not check.findings:
+    findings = active(check.findings)
+    if not findings:
         return check.rule
-    counts = _severity_counts(check.findings)
+    counts = _severity_counts(findings)
     return f"{check.rule} ({', '.join(c for c in counts if not c.startswith('0 '))})"
 
 

@@ -14,6 +14,7 @@ from checker.project_config import (
     ProjectDefaults,
     load_project_config,
 )
+from checker.suppress import Ignore
 
 PYPROJECT = """\
 [project]
@@ -286,3 +287,45 @@ def test_twenty_thousand_functions_load_and_a_late_duplicate_is_named(tmp_path: 
 def test_deep_toml_is_a_config_error_not_a_recursion_error(tmp_path: Path, value: str) -> None:
     error = load_error(tmp_path, "lambdacheck.toml", f"runtime = {value}\n")
     assert error.message == f"{tmp_path / 'lambdacheck.toml'}: nested too deeply to read"
+
+
+def test_ignore_entries_are_read_with_their_key_paths(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", """
+[tool.lambdacheck]
+ignore = [
+  { rule = "needed-libraries", path = "vendor/legacy/*.so", runtime = "python3.12", \
+reason = "loaded only on x86 hosts" },
+  { rule = "architecture", arch = "aarch64", reason = "arm64 build is separate" },
+]
+""")
+    config = load_project_config(tmp_path)
+    assert config is not None
+    assert config.defaults.ignores == (
+        Ignore(rule="needed-libraries", reason="loaded only on x86 hosts",
+               path="vendor/legacy/*.so", runtime="python3.12", arch=None,
+               where="tool.lambdacheck.ignore[0]"),
+        Ignore(rule="architecture", reason="arm64 build is separate", path="*",
+               runtime=None, arch="arm64", where="tool.lambdacheck.ignore[1]"))
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ('{ rule = "architecture" }', "tool.lambdacheck.ignore[0].reason: missing"),
+    ('{ reason = "why" }', "tool.lambdacheck.ignore[0].rule: missing"),
+    ('{ rule = "architecture", reason = "" }', "tool.lambdacheck.ignore[0].reason: must not be"),
+    ('{ rule = "a", reason = "b", arch = "sparc" }',
+     "tool.lambdacheck.ignore[0].arch: unknown architecture 'sparc'"),
+    ('{ rule = "a", reason = "b", reasn = "c" }',
+     "tool.lambdacheck.ignore[0].reasn: unknown key (did you mean 'reason'?)"),
+    ('{ rule = "a", reason = "b", path = 3 }',
+     "tool.lambdacheck.ignore[0].path: expected a string, got an integer"),
+])
+def test_ignore_entry_errors_name_the_key_path(tmp_path: Path, entry: str,
+                                               expected: str) -> None:
+    error = load_error(tmp_path, "pyproject.toml", f"[tool.lambdacheck]\nignore = [{entry}]\n")
+    assert expected in error.message
+    assert "\n" not in error.message
+
+
+def test_ignore_must_be_an_array_of_tables(tmp_path: Path) -> None:
+    error = load_error(tmp_path, "lambdacheck.toml", 'ignore = "architecture"\n')
+    assert "ignore: expected an array of tables" in error.message

@@ -44,6 +44,7 @@ def test_top_level_shape_and_summary(two_targets: RunResult) -> None:
         "failed_invocations": 1,
         "executed": 1,
         "execution_skipped": 1,
+        "suppressed": 0,
     }
 
 
@@ -51,7 +52,7 @@ def test_target_checks_and_statuses(two_targets: RunResult) -> None:
     failing, passing = parse(two_targets)["targets"]
     assert list(failing) == [
         "artifact", "runtime", "arch", "label", "passed", "checks", "invocations",
-        "execution", "execution_skipped", "notes",
+        "execution", "execution_skipped", "notes", "packages",
     ]  # fmt: skip
     assert (failing["artifact"], failing["runtime"], failing["arch"]) == (
         "fn.zip",
@@ -93,6 +94,9 @@ def test_findings_are_complete_with_lowercase_severities(two_targets: RunResult)
         "hint": "vendor an older zlib",
         "subject": "strlcpy@GLIBC_2.38",
         "details": [],
+        "package": None,
+        "fix": None,
+        "suppressed": None,
     }
     assert app["subject"] == "fcntl64@GLIBC_2.28"
     assert len(app["details"]) == 14  # not capped, unlike the text report
