@@ -146,6 +146,10 @@ class Runtime:
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     origin: str = "catalog"  # "catalog" or the --runtime-file path that defined it
+    # from when Lambda refuses to create / update functions on it (the lifecycle table)
+    block_create: date | None = None
+    block_update: date | None = None
+    preview: bool = False  # a preview runtime (image tags ...-preview)
 
     @property
     def python(self) -> tuple[int, int] | None:

@@ -64,12 +64,14 @@ def platform(arch: str = "x86_64", *, glibc: str = "2.26", glibcxx: str | None =
 def runtime(name: str = "test.al2", *, family: str = "provided",
             style: HandlerStyle = HandlerStyle.CUSTOM, language: str | None = None,
             arches: tuple[str, ...] = ("x86_64", "arm64"), deprecated: date | None = None,
-            **platform_args: object) -> Runtime:
+            block_create: date | None = None, block_update: date | None = None,
+            preview: bool = False, **platform_args: object) -> Runtime:
     platforms = {arch: platform(arch, **platform_args) for arch in arches}  # type: ignore[arg-type]
     return Runtime(name=name, os_id="test", os_name="Test Linux", family=family,
                    language_version=language, handler_style=style,
                    platforms=MappingProxyType(platforms), deprecated=deprecated,
-                   deprecated_sources=("T1",) if deprecated else ())
+                   deprecated_sources=("T1",) if deprecated else (),
+                   block_create=block_create, block_update=block_update, preview=preview)
 
 
 def python_runtime(version: str = "3.11", **kwargs: object) -> Runtime:

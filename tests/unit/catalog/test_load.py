@@ -562,3 +562,18 @@ def run(argv: list[str], cwd: Path | None = None) -> str:
                           env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+def test_every_runtime_lambda_has_had_is_known(catalog: Catalog) -> None:
+    # dates from cfn-lint's LmbdRuntimeLifecycle.json (tests/data/live-dumps/full/cfn-lint)
+    python37 = catalog.runtimes["python3.7"]
+    assert (python37.deprecated, python37.block_create, python37.block_update) == \
+        (date(2023, 12, 4), date(2024, 1, 9), date(2027, 3, 3))
+    assert catalog.runtimes["dotnet6"].block_create == date(2027, 2, 1)
+    for retired in ("python2.7", "nodejs4.3", "nodejs16.x", "dotnetcore3.1", "dotnet7", "go1.x",
+                    "java8", "ruby2.5", "ruby2.7", "provided"):
+        assert retired in catalog.runtimes, retired
+    for preview in ("python3.15", "nodejs26.x"):
+        assert catalog.runtimes[preview].preview is True
+        assert catalog.runtimes[preview].platforms["x86_64"].image.endswith("-preview")
+    assert catalog.runtimes["python3.14"].preview is False
