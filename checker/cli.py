@@ -18,7 +18,15 @@ import typer
 
 from checker import __version__
 from checker.catalog.load import load_catalog
-from checker.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, LambdacheckError
+from checker.errors import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    LambdacheckError,
+    UsageError,
+)
 from checker.lambda_env import (
     DEFAULT_ARCH,
     DEFAULT_EPHEMERAL_MB,
@@ -206,13 +214,38 @@ def clean() -> None:
     typer.echo(f"removed {removed} leftover container{'s' if removed != 1 else ''}")
 
 
-@runtimes_app.callback(invoke_without_command=True)
-def runtimes_list(ctx: typer.Context, runtime_file: RuntimeFiles = []) -> None:  # noqa: B006
-    """List the runtimes (name, OS, glibc, arches, language, deprecation)."""
-    if ctx.invoked_subcommand is None:
-        from checker.report.catalog_text import render_runtime_table
+ForArtifact = Annotated[Path | None, typer.Option(
+    "--for", metavar="ARTIFACT", readable=False, help="Check this ZIP or folder against every "
+    "supported runtime and architecture and print which can run it.")]
 
-        render_runtime_table(load_catalog(runtime_file), sys.stdout, date.today())
+
+@runtimes_app.callback(invoke_without_command=True)
+def runtimes_list(ctx: typer.Context, runtime_file: RuntimeFiles = [],  # noqa: B006
+                  for_artifact: ForArtifact = None, handler: Handler = None,
+                  layer: Layers = [],  # noqa: B006
+                  fmt: Fmt = OutputFormat.TEXT) -> None:
+    """List the runtimes (name, OS, glibc, arches, language, deprecation); with --for, the
+    runtimes an artifact runs on."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if for_artifact is not None:
+        _runtimes_for(for_artifact, runtime_file, handler, layer, fmt)
+    from checker.report.catalog_text import render_runtime_table
+
+    render_runtime_table(load_catalog(runtime_file), sys.stdout, date.today())
+
+
+def _runtimes_for(artifact: Path, runtime_files: list[Path], handler: str | None,
+                  layers: list[Path], fmt: OutputFormat) -> None:
+    from checker.matrix import build_matrix
+    from checker.report.matrix import render_matrix_json, render_matrix_text
+
+    if fmt is OutputFormat.GITHUB:
+        raise UsageError("runtimes --for prints text or json", hint="use --format text or json")
+    matrix = build_matrix(artifact, load_catalog(runtime_files), today=date.today(),
+                          handler=handler, layers=layers)
+    (render_matrix_json if fmt is OutputFormat.JSON else render_matrix_text)(matrix, sys.stdout)
+    raise _Done(EXIT_OK if matrix.runs_anywhere else EXIT_FINDINGS)
 
 
 @runtimes_app.command("show")
