@@ -9,6 +9,7 @@ import posixpath
 from collections.abc import Iterator
 
 from checker.findings import Finding, Severity
+from checker.packages.fixes import npm_fix
 from checker.packages.reachability import Reach, Verdict, missing_platform_packages
 from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.view import Located
@@ -34,7 +35,7 @@ class PlatformBinariesRule:
                 path=manifest.report_path if manifest is not None else found.manifest,
                 message=found.message, hint=found.fix, subject=found.expected,
                 package=f"{found.package} {found.version}" if found.version else found.package,
-                fix=found.fix.removeprefix("fix: "),
+                fix=f"{npm_fix(ctx.arch)} {found.package}",
             )
         by_package: dict[str, list[tuple[Located, Reach]]] = {}
         for reach in recognised:

@@ -114,8 +114,7 @@ def test_sharp_without_its_arm64_package_fails_naming_it(tmp_path: Path) -> None
                 if f.subject == "@img/sharp-linux-arm64"]
     assert sharp.path == "node_modules/sharp/package.json"
     assert sharp.package == "sharp 0.34.1"
-    assert sharp.fix is not None and sharp.fix.startswith(
-        "npm install --os=linux --cpu=arm64 --libc=glibc")
+    assert sharp.fix == "npm install --os=linux --cpu=arm64 --libc=glibc sharp"
     assert "pip" not in sharp.hint + sharp.fix
 
 
