@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,6 +77,8 @@ def scan_all(targets: Sequence[Target], *, jobs: int | None = None,
     if len(keys) == 1 or cores == 1:  # one artifact: its members are split across the cores
         return {key: _scan(key, TextWanted(wanted[key]), cores, arches.get(key), connect)
                 for key in keys}
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for a pool
+
     with ProcessPoolExecutor(max_workers=min(len(keys), cores)) as pool:
         futures = {key: pool.submit(_scan, key, TextWanted(wanted[key]), 1, arches.get(key),
                                     connect) for key in keys}

@@ -11,7 +11,6 @@ import pickle
 import stat
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,6 +52,8 @@ def scan_zip(archive: zipfile.ZipFile, scan: Scan, path: Path, workers: int) -> 
                        max_members=scan.limits.max_members, max_ratio=scan.limits.max_ratio,
                        max_text_bytes=scan.limits.max_text_bytes)
     jobs = [(path, start, stop, overlapping, share, scan.want_text) for start, stop in runs]
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for a pool
+
     with ProcessPoolExecutor(max_workers=len(runs)) as pool:
         for part in pool.map(_scan_run, jobs):
             scan.merge(part)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -160,6 +160,8 @@ class _Reading:
             for span in spans:
                 yield self.read_at(span)
             return
+        from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for a pool
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures: dict[int, Future[LayerDiff]] = {}
             for index in sorted(range(len(spans)), key=lambda i: -spans[i].size):  # big first
