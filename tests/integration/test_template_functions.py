@@ -1,6 +1,6 @@
 """A template's broken function fails alone: the command line on real templates, real files.
 
-Each function that cannot be checked (unbuilt code, a retired or mistyped runtime, an image with
+Each function that cannot be checked (unbuilt code, a mistyped runtime, an image with
 no engine, a CodeUri that is a .py file, code outside the template's folder) becomes its own
 failed target in every report, naming the logical id and the template; the others are checked.
 """
@@ -29,7 +29,7 @@ Resources:
     Properties: {CodeUri: go1.x/main.zip, Runtime: provided.al2023, Handler: bootstrap}
   Retired:
     Type: AWS::Serverless::Function
-    Properties: {CodeUri: src, Runtime: dotnet6, Handler: App::App.Function::Handler}
+    Properties: {CodeUri: src, Runtime: python3.7, Handler: app.handler}
   Mistyped:
     Type: AWS::Serverless::Function
     Properties: {CodeUri: src, Runtime: pyhton3.12, Handler: app.handler}
@@ -55,7 +55,6 @@ Resources:
 """
 FAILED = {
     "Unbuilt": ("provided.al2023", "x86_64", "go1.x/main.zip: no such file or directory"),
-    "Retired": ("dotnet6", "x86_64", "unknown runtime 'dotnet6'"),
     "Mistyped": ("pyhton3.12", "x86_64", "unknown runtime 'pyhton3.12'"),
     "PyFile": ("python3.12", "x86_64", "app.py is not a ZIP file"),
     "Image": ("image", "x86_64", "no Docker engine reachable"),
@@ -65,6 +64,9 @@ FAILED = {
     "OutsideLayer": ("python3.12", "x86_64",
                      "ContentUri ../../../../etc is outside the template's folder"),
 }
+# A retired runtime is in the catalog: checked like any other, and failed by runtime-deprecated
+# (cfn-lint's lifecycle table: Lambda blocks creating python3.7 functions since 2024-01-09).
+RETIRED = "python3.7 is retired: Lambda blocks creating functions since 2024-01-09"
 NO_ENGINE = "no-engine.sock"
 
 
@@ -98,10 +100,15 @@ def test_each_broken_function_is_its_own_failed_suite_and_the_others_are_checked
     assert "Traceback" not in result.stderr
     report = json.loads(result.stdout)
     by_name = {t["artifact"]: t for t in report["targets"]}
-    assert set(by_name) == {"Good", *FAILED}
+    assert set(by_name) == {"Good", "Retired", *FAILED}
     assert by_name["Good"]["passed"] is True
     assert by_name["Good"]["runtime"] == "python3.12"
-    assert report["summary"]["failed"] == len(FAILED)
+    assert report["summary"]["failed"] == len(FAILED) + 1
+    retired = by_name["Retired"]
+    assert (retired["runtime"], retired["passed"]) == ("python3.7", False)
+    errors = [f for c in retired["checks"] for f in c["findings"] if f["severity"] == "error"]
+    assert [(f["rule"], f["message"][:len(RETIRED)]) for f in errors] == [
+        ("runtime-deprecated", RETIRED)]
     for name, (runtime, arch, message) in FAILED.items():
         target = by_name[name]
         assert (target["runtime"], target["arch"], target["passed"]) == (runtime, arch, False)
@@ -111,11 +118,10 @@ def test_each_broken_function_is_its_own_failed_suite_and_the_others_are_checked
         assert finding["message"].startswith("template.yaml: "), finding  # as it was given
         assert message in finding["message"]
     assert "did you mean python3.12" in _finding(by_name["Mistyped"])["hint"]
-    assert "dotnet8" in _finding(by_name["Retired"])["hint"]  # the nearest valid names
     assert "--allow-outside-paths" in _finding(by_name["Outside"])["hint"]
 
     suites = {suite.get("name"): suite for suite in ET.parse(junit).getroot().iter("testsuite")}
-    assert set(suites) == {"Good on python3.12 (x86_64)",
+    assert set(suites) == {"Good on python3.12 (x86_64)", "Retired on python3.7 (x86_64)",
                            *(f"{n} on {r} ({a})" for n, (r, a, _) in FAILED.items())}
     for name, (runtime, arch, message) in FAILED.items():
         suite = suites[f"{name} on {runtime} ({arch})"]
@@ -144,10 +150,11 @@ def test_text_report_names_each_failed_function(tmp_path: Path) -> None:
     result = lambdacheck("check", "--template", "template.yaml", cwd=folder)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "PASS  Good on python3.12 (x86_64)" in result.stdout
-    assert "FAIL  Retired on dotnet6 (x86_64)" in result.stdout
+    assert "FAIL  Retired on python3.7 (x86_64)" in result.stdout
     assert "FAIL  Image on image (x86_64)" in result.stdout
+    failed = len(FAILED) + 1
     assert result.stdout.rstrip().endswith(
-        f"{1 + len(FAILED)} targets: 1 passed, {len(FAILED)} failed ({len(FAILED)} errors)")
+        f"{1 + failed} targets: 1 passed, {failed} failed ({failed} errors)")
 
 
 def test_outside_paths_are_read_only_when_allowed(tmp_path: Path) -> None:
@@ -261,9 +268,10 @@ def test_plan_says_which_functions_cannot_be_checked(tmp_path: Path) -> None:
     result = lambdacheck("plan", "--template", "template.yaml", cwd=folder)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        "Good on python3.12 (x86_64)", "Image on image (x86_64)", "PyFile on python3.12 (x86_64)"]
-    assert ("lambdacheck: Retired (template.yaml) cannot be checked: "
-            "unknown runtime 'dotnet6'") in result.stderr.splitlines()
+        "Good on python3.12 (x86_64)", "Image on image (x86_64)", "PyFile on python3.12 (x86_64)",
+        "Retired on python3.7 (x86_64)"]
+    assert ("lambdacheck: Mistyped (template.yaml) cannot be checked: "
+            "unknown runtime 'pyhton3.12'") in result.stderr.splitlines()
 
 
 def test_with_shards_the_failed_functions_are_reported_once(tmp_path: Path) -> None:
@@ -277,4 +285,4 @@ def test_with_shards_the_failed_functions_are_reported_once(tmp_path: Path) -> N
     refused = {name for name in FAILED if name not in ("PyFile", "Image")}  # read, then failed
     assert refused <= set(names[0])
     assert not refused & set(names[1])
-    assert sorted(names[0] + names[1]) == sorted(["Good", *FAILED])
+    assert sorted(names[0] + names[1]) == sorted(["Good", "Retired", *FAILED])
