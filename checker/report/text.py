@@ -188,9 +188,12 @@ def _check_summary_lines(checks: tuple[CheckResult, ...], fail_on: Severity) -> 
     passed = [_passed_name(c) for c in checks if c.status(fail_on) is CheckStatus.PASSED]
     if passed:
         yield f"  {_plural(len(passed), 'check')} passed: {', '.join(passed)}"
-    for check in checks:
-        if check.status(fail_on) is CheckStatus.SKIPPED:
-            yield f"  skipped  {check.rule}: {printable(check.skipped or '')}"
+    skipped = [c for c in checks if c.status(fail_on) is CheckStatus.SKIPPED]
+    if len(skipped) == 1:
+        yield f"  skipped: {skipped[0].rule} ({printable(skipped[0].skipped or '')})"
+    elif skipped:  # one line: the reasons ("not a Node.js runtime") are in JSON and JUnit
+        names = ", ".join(c.rule for c in skipped)
+        yield f"  {len(skipped)} checks skipped: {names} (--format json says why)"
 
 
 def _passed_name(check: CheckResult) -> str:

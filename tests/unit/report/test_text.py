@@ -39,7 +39,7 @@ EXPECTED_TWO_TARGETS = [
     "      hint: chmod 644 handler.py",
     "  info     quotas           unzipped size 12.0 MB of 250 MB",
     "  3 checks passed: architecture, permissions (1 warning), quotas (1 info)",
-    "  skipped  python-abi: no compiled extension modules",
+    "  skipped: python-abi (no compiled extension modules)",
     "  executed in public.ecr.aws/lambda/python:3.12, _HANDLER=app.handler, bridge network",
     "  invoke default: success in 123 ms (init 250 ms, billed 124 ms, max memory 64 MB)",
     "  invoke s3-put: timeout in 3.00 s",
