@@ -56,7 +56,7 @@ def _read_regular(path: Path, what: str, cap: int) -> tuple[bytes, int]:
         if stat.S_ISDIR(status.st_mode):
             raise InputError(f"{what} {path}: is a folder, not a file")
         if not stat.S_ISREG(status.st_mode):
-            raise InputError(f"{what} {path}: is {_kind(status.st_mode)}, not a regular file",
+            raise InputError(f"{what} {path}: is {file_kind(status.st_mode)}, not a regular file",
                              "pass a regular file")
         with os.fdopen(fd, "rb") as handle:
             fd = -1
@@ -83,7 +83,8 @@ def decode_input(data: bytes, path: Path, *, what: str) -> str:
                          "save the file as UTF-8") from None
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int, other: str = "not a regular file") -> str:
+    """What a file that is not a regular file or a folder is, in words ("a FIFO (named pipe)")."""
     if stat.S_ISFIFO(mode):
         return "a FIFO (named pipe)"
     if stat.S_ISCHR(mode):
@@ -92,7 +93,7 @@ def _kind(mode: int) -> str:
         return "a block device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return other
 
 
 def _size(cap: int) -> str:

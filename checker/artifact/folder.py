@@ -13,6 +13,7 @@ from checker.artifact.scan import BLOCK, Scan
 from checker.artifact.sniff import analyse, with_content
 from checker.errors import InputError
 from checker.facts import AnomalyKind, FileFacts, MemberKind
+from checker.inputs import file_kind
 
 
 def scan_dir(root: Path, scan: Scan) -> None:
@@ -61,23 +62,10 @@ def _scan_entry(entry: os.DirEntry[str], path: str, scan: Scan) -> bool:
         facts = FileFacts(path=path, kind=MemberKind.FILE, mode=mode, size=info.st_size)
         scan.add(_dir_file(entry.path, facts, scan))
     else:
+        kind = file_kind(info.st_mode, "not a regular file, directory or symlink")
         scan.flag(AnomalyKind.SPECIAL, path,
-                  f"{path} is {_special_kind(info.st_mode)}: a ZIP cannot hold one, so "
-                  "Lambda would not get it")
+                  f"{path} is {kind}: a ZIP cannot hold one, so Lambda would not get it")
     return False
-
-
-def _special_kind(mode: int) -> str:
-    """What a file that is neither regular, a directory nor a symlink is, in words."""
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    return "not a regular file, directory or symlink"
 
 
 def _dir_symlink(source: str, path: str, mode: int, size: int, scan: Scan) -> FileFacts:
