@@ -126,7 +126,7 @@ def _libraries(groups: Sequence[Raw], arch: str, cap: Confidence | None, directo
                 sources=sources.cite(group["sources"], here.key("sources")),
                 versions=frozenset(group["versions"]) if "versions" in group else None,
                 series=MappingProxyType(series), extra=frozenset(group.get("extra", ())),
-                path=group.get("path", directory),
+                path=group.get("path", directory), package=group.get("package"),
             )
     return MappingProxyType(found)
 

@@ -97,6 +97,8 @@ def build_catalog(documents: Sequence[tuple[str, str, str]], today: date) -> Cat
         runtimes=MappingProxyType(runtimes),
         limits=MappingProxyType(limits),
         sources=MappingProxyType({
-            k: Source(k, raw["title"], raw.get("url", ""), raw.get("retrieved", ""))
+            k: Source(k, raw["title"], raw.get("url", ""), raw.get("retrieved", ""),
+                      repository=raw.get("repository", ""), commit=raw.get("commit", ""),
+                      path=raw.get("path", ""), dumped=raw.get("dumped", ""))
             for k, raw in sources.known.items()}),
     )

@@ -31,6 +31,11 @@ class Source:
     title: str
     url: str = ""
     retrieved: str = ""
+    # a file listing dumped inside a live function: where it is kept and when it was taken
+    repository: str = ""  # "shogo82148/docker-lambda"
+    commit: str = ""
+    path: str = ""  # "dockerfiles/python3.12/fs-x86_64.txt"
+    dumped: str = ""  # "2026-07-24"
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class SystemLibrary:
     series: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     extra: frozenset[str] = frozenset()
     path: str | None = None  # directory it lives in, when known ("/lib64")
+    package: str | None = None  # the rpm it comes from, when known ("glibc-2.34-231.amzn2023.0.4")
 
     def defines(self, version: str) -> bool | None:
         """True/False when known, None when the catalog cannot tell."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TextIO
 
-from checker.catalog.model import Catalog, Runtime
+from checker.catalog.model import Catalog, Platform, Runtime
 
 
 def render_runtime_table(catalog: Catalog, out: TextIO, today: date) -> None:
@@ -44,11 +44,15 @@ def render_runtime(runtime: Runtime, catalog: Catalog, out: TextIO) -> None:
         out.write(f"  libstdc++    {platform.libstdcxx or 'absent'}\n")
         out.write(f"  LD_LIBRARY_PATH {':'.join(platform.ld_library_path)}\n")
         complete = "complete listing" if platform.inventory_complete else "partial listing"
-        out.write(f"  libraries    {len(platform.libraries)} ({complete})\n")
+        for line in _listings(platform, catalog):
+            out.write(f"  listing      {line}\n")
+        out.write(f"  libraries    {len(platform.libraries)} ({complete}): soname, confidence, "
+                  "directory, package, sources\n")
         for soname in sorted(platform.libraries):
             library = platform.libraries[soname]
             versions = _versions(library.versions, dict(library.series), library.extra)
             out.write(f"    {soname:<28} {library.confidence.value:<9} "
+                      f"{library.path or '?':<14} {library.package or '-'} "
                       f"[{', '.join(library.sources)}]{versions}\n")
         if platform.absent:
             out.write(f"  known absent {len(platform.absent)}\n")
@@ -66,6 +70,22 @@ def render_runtime(runtime: Runtime, catalog: Catalog, out: TextIO) -> None:
             if source is not None:
                 where = f" — {source.url}" if source.url else ""
                 out.write(f"    [{source_id}] {source.title}{where}\n")
+                if source.repository:
+                    out.write(f"      {source.repository}@{source.commit or '?'} "
+                              f"{source.path or '?'}, dumped {source.dumped or '?'}\n")
+
+
+def _listings(platform: Platform, catalog: Catalog) -> list[str]:
+    """When the file lists behind this platform's libraries were taken: one line per date."""
+    cited = sorted({source_id for library in platform.libraries.values()
+                    for source_id in library.sources})
+    by_date: dict[str, list[str]] = {}
+    for source_id in cited:
+        source = catalog.sources.get(source_id)
+        if source is not None and source.dumped:
+            by_date.setdefault(source.dumped, []).append(source_id)
+    return [f"dumped {when} in a live function [{', '.join(ids)}]"
+            for when, ids in sorted(by_date.items(), reverse=True)]
 
 
 def _versions(exact: frozenset[str] | None, series: dict[str, str],
