@@ -90,6 +90,9 @@ Baseline = Annotated[Path | None, typer.Option(metavar="FILE", help="Fail only o
                                                "in this baseline (see --write-baseline).")]
 WriteBaseline = Annotated[Path | None, typer.Option(metavar="FILE", help="Write the findings "
                                                     "of this run as a baseline file.")]
+ManagedInstances = Annotated[bool, typer.Option(help="The functions run on Lambda Managed "
+                                                "Instances (a template says so by its "
+                                                "CapacityProviderConfig): their memory range.")]
 
 
 @app.command(epilog=ARTIFACTS_HELP)
@@ -100,14 +103,16 @@ def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [], 
           template: Template = None, shard: Shard = None, sarif: Sarif = None,
           summary: Summary = None, image_function: ImageFunctions = [],  # noqa: B006
           allow_outside_paths: AllowOutside = False, baseline: Baseline = None,
-          write_baseline: WriteBaseline = None) -> None:
+          write_baseline: WriteBaseline = None,
+          managed_instances: ManagedInstances = False) -> None:
     """Check artifacts statically against the runtime catalog (no Docker needed)."""
     _finish(CommandLine(
         artifacts=tuple(artifacts), runtimes=tuple(runtime), arches=tuple(arch),
         handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
         template=template, shard=shard, image_functions=tuple(image_function),
         allow_outside_paths=allow_outside_paths, fmt=fmt, junit=junit, sarif=sarif,
-        summary=summary, fail_on=fail_on_, baseline=baseline, write_baseline=write_baseline))
+        summary=summary, fail_on=fail_on_, baseline=baseline, write_baseline=write_baseline,
+        managed_instances=managed_instances))
 
 
 @app.command(epilog=ARTIFACTS_HELP)
@@ -118,7 +123,7 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         template: Template = None, shard: Shard = None, sarif: Sarif = None,
         summary: Summary = None, image_function: ImageFunctions = [],  # noqa: B006
         allow_outside_paths: AllowOutside = False, baseline: Baseline = None,
-        write_baseline: WriteBaseline = None,
+        write_baseline: WriteBaseline = None, managed_instances: ManagedInstances = False,
         event: Annotated[list[str], typer.Option(metavar="EVENT", help="Event file, folder of "
                                                  "*.json, or inline JSON (repeatable).")]
         = [],  # noqa: B006
@@ -163,7 +168,7 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         template=template, shard=shard, image_functions=tuple(image_function),
         allow_outside_paths=allow_outside_paths, fmt=fmt, junit=junit, sarif=sarif,
         summary=summary, fail_on=fail_on_, baseline=baseline, write_baseline=write_baseline,
-        execute=ExecLine(
+        managed_instances=managed_instances, execute=ExecLine(
             events=tuple(event), expect=expect, env=tuple(env), env_file=env_file,
             memory_mb=memory, timeout_s=timeout, ephemeral_mb=ephemeral_storage, image=image,
             pull=pull, network=network, jobs=jobs, rie=rie, allow_skip_exec=allow_skip_exec,

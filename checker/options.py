@@ -60,6 +60,7 @@ class Target:
     timeout_s: float | None = None
     env: tuple[tuple[str, str], ...] | None = None
     source: Path | None = None  # the template or config file defining the function, if any
+    managed_instances: bool = False  # runs on Lambda Managed Instances (CapacityProviderConfig)
 
     @property
     def id(self) -> TargetId:
@@ -114,6 +115,7 @@ class ExecOptions:
     rie_path: Path | None = None
     allow_skip: bool = False  # report targets that cannot execute as skipped (not exit 2)
     fail_fast: bool = False
+    managed_instances: bool = False  # the function runs on Lambda Managed Instances
 
     def for_target(self, target: Target) -> ExecOptions:
         """These options with the target's own settings where it has them. No precedence is
@@ -124,6 +126,7 @@ class ExecOptions:
             memory_mb=target.memory_mb if target.memory_mb is not None else self.memory_mb,
             timeout_s=target.timeout_s if target.timeout_s is not None else self.timeout_s,
             env=target.env if target.env is not None else self.env,
+            managed_instances=self.managed_instances or target.managed_instances,
         )
 
 

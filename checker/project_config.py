@@ -53,6 +53,7 @@ class FunctionSpec:
     memory_mb: int | None = None
     timeout_s: float | None = None
     env: Env | None = None
+    managed_instances: bool | None = None  # a template's CapacityProviderConfig
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ class CommandLine:
     fail_on: str | None = None
     baseline: Path | None = None  # --baseline: findings in it are suppressed
     write_baseline: Path | None = None  # --write-baseline: the run's findings written there
+    managed_instances: bool = False  # --managed-instances: every function runs on them
     execute: ExecLine | None = None  # None for check and plan
 
 
@@ -163,7 +164,8 @@ def resolve_targets(line: CommandLine, cwd: Path) -> Targets:
                            for target in _targets(spec, catalog, source))
         except LambdacheckError as error:
             unresolved.append(_unresolved(spec, source, error))
-    chosen = tuple(targets)
+    chosen = tuple(dataclasses.replace(t, managed_instances=True) if line.managed_instances
+                   else t for t in targets)
     if line.shard is not None:
         chosen = shard(chosen, line.shard)
         if parse_shard(line.shard)[0] != 1:
@@ -351,7 +353,8 @@ def _targets(spec: FunctionSpec, catalog: Catalog, source: Path | None = None) -
             targets.append(Target(
                 artifact=spec.artifact, runtime=runtime, arch=arch, handler=spec.handler,
                 layers=spec.layers or (), name=spec.name, events=events,
-                memory_mb=spec.memory_mb, timeout_s=spec.timeout_s, env=spec.env))
+                memory_mb=spec.memory_mb, timeout_s=spec.timeout_s, env=spec.env,
+                managed_instances=bool(spec.managed_instances)))
     return targets
 
 
@@ -375,7 +378,8 @@ def _image_targets(spec: FunctionSpec, image: ImageRef, catalog: Catalog) -> lis
     events = _events(spec, catalog)
     return [Target(artifact=image, runtime=placeholder_runtime(str(image), arch), arch=arch,
                    handler=spec.handler, name=spec.name, events=events,
-                   memory_mb=spec.memory_mb, timeout_s=spec.timeout_s, env=spec.env)
+                   memory_mb=spec.memory_mb, timeout_s=spec.timeout_s, env=spec.env,
+                   managed_instances=bool(spec.managed_instances))
             for arch in dict.fromkeys(spec.arches or (DEFAULT_ARCH.value,))]
 
 

@@ -446,6 +446,7 @@ class _Reader:
                                           DEFAULT_MEMORY_MB)),
             timeout_s=self.number(logical_id, properties, "Timeout", DEFAULT_TIMEOUT_S),
             env=self.env(logical_id, properties.get("Environment")),
+            managed_instances=_on_managed_instances(properties),
         )
 
     def spec(self, logical_id: str, properties: Mapping[str, Any], kind: str) -> FunctionSpec:
@@ -462,6 +463,7 @@ class _Reader:
                                           DEFAULT_MEMORY_MB)),
             timeout_s=self.number(logical_id, properties, "Timeout", DEFAULT_TIMEOUT_S),
             env=self.env(logical_id, properties.get("Environment")),
+            managed_instances=_on_managed_instances(properties),
         )
 
     def text(self, properties: Mapping[str, Any], key: str, *, required: bool) -> str | None:
@@ -602,6 +604,12 @@ def _finite(text: str | None) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def _on_managed_instances(properties: Mapping[str, Any]) -> bool | None:
+    """True when the function runs on Lambda Managed Instances: a CapacityProviderConfig
+    (AWS::Lambda::Function and AWS::Serverless::Function, runtimes/sources-curated.toml S57)."""
+    return True if "CapacityProviderConfig" in properties else None
 
 
 def _as_int(value: float | None) -> int | None:

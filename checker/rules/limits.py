@@ -1,6 +1,8 @@
 """The function's settings against Lambda's quotas: memory, timeout, ephemeral storage and the
 environment's total size (AWS counts keys and values; 4 KB for all of them together), and each
-event's size against the synchronous invocation payload limit."""
+event's size against the synchronous invocation payload limit. A function on Lambda Managed
+Instances (a template's CapacityProviderConfig, or --managed-instances) has its own memory
+range (runtimes/limits.toml, managed_instances_*)."""
 
 from __future__ import annotations
 
@@ -26,8 +28,13 @@ class LimitsRule:
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         settings = ctx.settings
-        yield from self._range(ctx, "memory", settings.memory_mb, "memory_mb", MEMORY_RANGE_MB,
-                               "MB")
+        if settings.managed_instances:
+            yield from self._range(ctx, "memory", settings.memory_mb,
+                                   "managed_instances_memory_mb", MEMORY_RANGE_MB, "MB",
+                                   where="Lambda Managed Instances'")
+        else:
+            yield from self._range(ctx, "memory", settings.memory_mb, "memory_mb",
+                                   MEMORY_RANGE_MB, "MB")
         yield from self._range(ctx, "timeout", settings.timeout_s, "timeout_s", TIMEOUT_RANGE_S,
                                "s")
         yield from self._range(ctx, "ephemeral storage", settings.ephemeral_mb, "ephemeral_mb",
@@ -61,14 +68,15 @@ class LimitsRule:
                 subject=f"{event.size} bytes")
 
     def _range(self, ctx: RuleContext, what: str, value: float, key: str,
-               defaults: tuple[int, int], unit: str) -> Iterator[Finding]:
+               defaults: tuple[int, int], unit: str,
+               where: str = "Lambda's") -> Iterator[Finding]:
         low = ctx.limit(f"{key}_min", defaults[0])
         high = ctx.limit(f"{key}_max", defaults[1])
         if low <= value <= high:
             return
         yield Finding(
             rule=self.id, severity=Severity.ERROR, path="",
-            message=f"{what} {value:g} {unit} is outside Lambda's {low:,}–{high:,} {unit}"
+            message=f"{what} {value:g} {unit} is outside {where} {low:,}–{high:,} {unit}"
                     f"{ctx.limit_sources(f'{key}_min', f'{key}_max')}: the deployment is rejected",
             hint=f"set {what} between {low:,} and {high:,} {unit}",
             subject=f"{value:g} {unit}")
