@@ -13,26 +13,33 @@ from checker.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from checker.findings import RunResult, TargetId
 from checker.options import OutputFormat, ReportOptions
 from checker.progress import Progress
-from checker.report import stream_reporter, write_junit
+from checker.report import stream_reporter
 from checker.report.files import write_report_file
-from checker.report.github import publish
-from checker.report.markdown import render_markdown
-from checker.report.sarif import write_sarif
-from checker.suppress import baseline_text
 
 
 def emit(result: RunResult, options: ReportOptions,
          artifacts: Mapping[TargetId, Path] | None = None) -> int:
     stream_reporter(options.fmt, color=options.color)(result, sys.stdout)
+    # Each file report's module is imported only when that report is asked for.
     if options.junit is not None:
+        from checker.report.junit import write_junit
+
         write_junit(result, options.junit)
     if options.sarif is not None:
+        from checker.report.sarif import write_sarif
+
         write_sarif(result, options.sarif, dict(artifacts or {}))
     if options.summary is not None:
+        from checker.report.markdown import render_markdown
+
         _write(options.summary, render_markdown(result))
     if options.suppressions.write_baseline is not None:
+        from checker.suppress import baseline_text
+
         _write(options.suppressions.write_baseline, baseline_text(result))
     if options.github:
+        from checker.report.github import publish
+
         publish(result, options.junit, os.environ, sys.stdout, dict(artifacts or {}),
                 annotate=options.fmt is not OutputFormat.GITHUB)
     sys.stdout.flush()

@@ -18,7 +18,6 @@ from checker.facts import ArtifactFacts, ArtifactRole
 from checker.findings import CheckResult, Finding, TargetResult
 from checker.image.ref import ImageRef
 from checker.options import ExecOptions, Target
-from checker.packages.fixes import fix_for
 from checker.packages.tree import wanted_text
 from checker.rules import ALL_RULES, NotApplicable, Rule, RuleContext
 from checker.rules.handler import handler_texts
@@ -37,13 +36,21 @@ class TextWanted:
     A class (not a closure) so that it can be sent to worker processes.
     """
 
-    def __init__(self, suffixes: Sequence[str]) -> None:
+    def __init__(self, suffixes: Sequence[str], *, sources: bool = True) -> None:
         self.suffixes = tuple(sorted(set(suffixes)))
+        self.sources = sources
 
     def __call__(self, path: str) -> bool:
-        if path.endswith(".dist-info/WHEEL") or wanted_text(path):
+        if any(path == s or path.endswith("/" + s) for s in self.suffixes):
             return True
-        return any(path == s or path.endswith("/" + s) for s in self.suffixes)
+        if not self.sources and path.endswith(_SOURCES):
+            return False  # no handler: no rule reads a source (numpy+scipy+pandas: 48 MB)
+        return path.endswith(".dist-info/WHEEL") or wanted_text(path)
+
+
+# Python and JavaScript sources: read only from a handler (its file, the node-handler rule's
+# exports, the python-grammar rule's imported modules); without a handler no rule reads them.
+_SOURCES = (".py", ".js", ".mjs", ".cjs")
 
 
 def check_targets(targets: Sequence[Target], *, today: date | None = None,
@@ -65,8 +72,12 @@ def scan_all(targets: Sequence[Target], *, jobs: int | None = None,
              ) -> dict[ScanKey, ArtifactFacts | ImageFacts]:
     wanted: dict[ScanKey, list[str]] = {}
     arches: dict[ScanKey, str] = {}  # a multi-platform image is read for its target's arch
+    sources: set[ScanKey] = set()  # the artifacts some target with a handler reads sources of
     for target in targets:
         arches.setdefault((target.artifact, ArtifactRole.FUNCTION), target.arch)
+        if target.handler:
+            sources.update([(target.artifact, ArtifactRole.FUNCTION),
+                            *((layer, ArtifactRole.LAYER) for layer in target.layers)])
         wanted.setdefault((target.artifact, ArtifactRole.FUNCTION), []).extend(
             handler_texts(target.handler))
         for layer in target.layers:
@@ -75,14 +86,19 @@ def scan_all(targets: Sequence[Target], *, jobs: int | None = None,
     keys = list(wanted)
     cores = jobs or os.cpu_count() or 1
     if len(keys) == 1 or cores == 1:  # one artifact: its members are split across the cores
-        return {key: _scan(key, TextWanted(wanted[key]), cores, arches.get(key), connect)
+        return {key: _scan(key, _wanted(key, wanted, sources), cores, arches.get(key), connect)
                 for key in keys}
     from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for a pool
 
     with ProcessPoolExecutor(max_workers=min(len(keys), cores)) as pool:
-        futures = {key: pool.submit(_scan, key, TextWanted(wanted[key]), 1, arches.get(key),
+        futures = {key: pool.submit(_scan, key, _wanted(key, wanted, sources), 1, arches.get(key),
                                     connect) for key in keys}
         return {key: future.result() for key, future in futures.items()}
+
+
+def _wanted(key: ScanKey, wanted: Mapping[ScanKey, list[str]],
+            sources: set[ScanKey]) -> TextWanted:
+    return TextWanted(wanted[key], sources=key in sources)
 
 
 def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int,
@@ -148,6 +164,8 @@ def blame_checks(ctx: RuleContext, checks: tuple[CheckResult, ...]) -> tuple[Che
 def _blame(ctx: RuleContext, finding: Finding, by_report: Mapping[str, str]) -> Finding:
     if not finding.path or finding.package is not None:
         return finding
+    from checker.packages.fixes import fix_for  # owners, email: only for a finding to blame
+
     abs_path = by_report.get(finding.path)
     owner = ctx.owners.owner(abs_path) if abs_path is not None else None
     fix = finding.fix
