@@ -140,6 +140,7 @@ def _check_value(value: Any, key: Key, where: KeyPath, on_unknown: Unknown,
     if key.kind in _SIMPLE:
         test, wanted = _SIMPLE[key.kind]
         if not test(value):
+            _name_the_element(value, key.kind, where)
             raise where.error(f"expected {wanted}, got {kind_of(value)}")
         return
     spec = key.spec
@@ -161,6 +162,19 @@ def _check_value(value: Any, key: Key, where: KeyPath, on_unknown: Unknown,
             if key.names and name not in key.names:
                 raise on_unknown(name, key.names, where, key.what)
             nested(item, where.key(name))
+
+
+def _name_the_element(value: Any, kind: str, where: KeyPath) -> None:
+    """A list or table of strings with a wrong element: the error names that element
+    (`versions[1]`, `series.GLIBC_`), not the whole value."""
+    if kind == "strs" and isinstance(value, list):
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                raise where.item(index).error(f"expected a string, got {kind_of(item)}")
+    if kind == "strmap" and isinstance(value, dict):
+        for name, item in value.items():
+            if not isinstance(item, str):
+                raise where.key(name).error(f"expected a string, got {kind_of(item)}")
 
 
 def expect_table(value: Any, where: KeyPath) -> Raw:

@@ -403,6 +403,7 @@ class Listing:
         self.paths = {line.strip().strip("/") for line in text.splitlines() if line.strip()}
         if not self.paths:
             raise GenerateError(f"{label}: empty listing")
+        _check_ends(text, label)
         self.children: dict[str, list[str]] = {}
         for path in sorted(self.paths):
             parent, _, name = path.rpartition("/")
@@ -473,8 +474,52 @@ class Listing:
         return "".join(f"{path}\n" for path in sorted(keep))
 
 
+def _check_ends(text: str, label: str) -> None:
+    """A dump cut short mid-line (a partial download, a full disk) ends without a newline."""
+    if not text.endswith("\n"):
+        last = text.rsplit("\n", 1)[-1]
+        raise GenerateError(f"{label}: the last line ({last[:60]!r}) has no newline: the file "
+                            "is cut short; fetch it again")
+
+
+# What a package list promises the file list shows: a listing without them is truncated
+PACKAGE_LIBRARIES = (("glibc", "libc.so.6"), ("libstdc++", "libstdc++.so.6"),
+                     ("libgcc", "libgcc_s.so.1"), ("zlib", "libz.so.1"))
+RUNTIME_INTERPRETERS = {"python": "var/lang/bin/python{version}",
+                        "nodejs": "var/lang/bin/node", "ruby": "var/lang/bin/ruby"}
+
+
+def _check_os_listing(listing: Listing, packages: Mapping[str, str], fs_path: str,
+                      pkg_path: str) -> None:
+    """The OS listing has the libraries its package list installs, else it is truncated."""
+    for package, soname in PACKAGE_LIBRARIES:
+        if _version_of(packages, package) is None:
+            continue
+        if not any(listing.exists(f"{d}/{soname}") for d in ("lib64", "usr/lib64")):
+            raise GenerateError(f"{fs_path}: no /lib64/{soname}, though {pkg_path} lists "
+                                f"{package}: the listing is truncated; fetch it again")
+
+
+def _check_runtime_listing(listing: Listing, spec: RuntimeSpec, path: str) -> None:
+    """A runtime's listing has its interpreter (/var/lang/bin/python3.12, node, ruby) and,
+    for python and ruby, its own libraries."""
+    pattern = RUNTIME_INTERPRETERS.get(spec.family)
+    if pattern is None:
+        return
+    interpreter = pattern.format(version=spec.language_version or "")
+    if not listing.exists(interpreter):
+        raise GenerateError(f"{path}: no /{interpreter}: the listing is truncated; "
+                            "fetch it again")
+    # every python and ruby ships libraries there (node up to 16.x only node_modules/)
+    if spec.family in ("python", "ruby") and not listing.files_in("/var/lang/lib"):
+        raise GenerateError(f"{path}: no file in /var/lang/lib: the listing is truncated; "
+                            "fetch it again")
+
+
 def parse_packages(text: str, label: str) -> dict[str, str]:
     """rpm -qa lines name-version-release.arch -> {name: version-release}."""
+    if text.strip():
+        _check_ends(text, label)
     packages: dict[str, str] = {}
     for line in text.splitlines():
         line = line.strip()
@@ -688,6 +733,7 @@ def build_os(ctx: Context, os_id: str) -> OsBuild:
             raise GenerateError(f"{pkg_path}: missing (the listing {base}/fs-{arch}.txt has no "
                                 "package list)")
         packages = parse_packages(pkg_text, pkg_path)
+        _check_os_listing(listing, packages, f"{base}/fs-{arch}.txt", pkg_path)
         fs_id = ctx.cite(f"lambda-fs.{os_id}.{arch}", f"{base}/fs-{arch}.txt",
                          f"File list of the {OS_NAMES[os_id]} Lambda environment ({arch}), dumped "
                          "from a live function")
@@ -716,6 +762,11 @@ def build_os(ctx: Context, os_id: str) -> OsBuild:
                        if listing.exists(f"{d}/{n}")]
     if not arches:
         raise GenerateError(f"{base}: no fs-<arch>.txt listing")
+    if cxx and set(cxx) != set(arches):
+        lacking = [arch for arch in arches if arch not in cxx]
+        raise GenerateError(f"{base}/packages-{lacking[0]}.txt: no libstdc++ package, though "
+                            f"packages-{next(iter(cxx))}.txt has one: the list is truncated; "
+                            "fetch it again")
     for what, values in (("glibc", glibc), ("libstdc++", cxx)):
         if len(set(values.values())) > 1:
             raise GenerateError(f"{base}: {what} differs between architectures: {values}")
@@ -847,6 +898,7 @@ def build_runtime(ctx: Context, spec: RuntimeSpec, os_build: OsBuild,
                 continue
             if arch not in os_build.arches:
                 raise GenerateError(f"{path}: {spec.os} has no {arch} listing")
+            _check_runtime_listing(listing, spec, path)
             arches.append(arch)
             fs_id = ctx.cite(f"lambda-fs.{spec.name}.{arch}", path,
                              f"File list of /var/lang and /var/runtime of {spec.name} ({arch}), "

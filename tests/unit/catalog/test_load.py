@@ -330,6 +330,53 @@ def test_wrong_type(tmp_path: Path) -> None:
                                   "got a string")
 
 
+@pytest.mark.parametrize(("change", "expected"), [
+    (('os = "al2023"', "os = 2023"), "runtime.my-runtime.os: expected a string, got an integer"),
+    (('image = "example.com/my:1"', "image = true"),
+     "runtime.my-runtime.image: expected a string, got a boolean"),
+    (('sources = ["S6"]', 'sources = "S6"'),
+     "runtime.my-runtime.sources: expected a list of strings, got a string"),
+    (('sources = ["S6"]', 'sources = ["S6", 7]'),
+     "runtime.my-runtime.sources[1]: expected a string, got an integer"),
+    (('image = "example.com/my:1"', "images = {x86_64 = \"a\", arm64 = 64}"),
+     "runtime.my-runtime.images.arm64: expected a string, got an integer"),
+    (('sources = ["S6"]', 'sources = ["S6"]\npreview = "yes"'),
+     "runtime.my-runtime.preview: expected true or false, got a string"),
+    (('sources = ["S6"]', 'sources = ["S6"]\nlibraries = "libx.so.1"'),
+     "runtime.my-runtime.libraries: expected an array of tables ([[...]]), got a string"),
+    (('sources = ["S6"]', 'sources = ["S6"]\ndeprecation = 2028'),
+     "runtime.my-runtime.deprecation: expected a table, got an integer"),
+])
+def test_each_wrong_type_names_the_file_and_the_key(tmp_path: Path, change: tuple[str, str],
+                                                    expected: str) -> None:
+    error = load_error(tmp_path, GOOD_RUNTIME.replace(*change))
+    assert error.message == f"{tmp_path / 'custom.toml'}: {expected}"
+
+
+def test_a_wrong_type_in_a_library_names_the_element(tmp_path: Path) -> None:
+    error = load_error(tmp_path, GOOD_RUNTIME + """
+        [[runtime.my-runtime.libraries]]
+        sonames = ["libx.so.1"]
+        confidence = "confirmed"
+        sources = ["S6"]
+        series = { "X_" = 1 }
+        """)
+    assert error.message == (f"{tmp_path / 'custom.toml'}: runtime.my-runtime.libraries[0]."
+                             "series.X_: expected a string, got an integer")
+
+
+def test_a_wrong_type_in_a_limit_names_the_key(tmp_path: Path) -> None:
+    error = load_error(tmp_path, """
+        [limits.mine]
+        value = "10 GB"
+        unit = "MB"
+        text = "x"
+        sources = ["S6"]
+        """)
+    assert error.message == (f"{tmp_path / 'custom.toml'}: limits.mine.value: expected an "
+                             "integer, got a string")
+
+
 def test_date_must_be_a_toml_date(tmp_path: Path) -> None:
     error = load_error(tmp_path, GOOD_RUNTIME + """
         [runtime.my-runtime.deprecation]

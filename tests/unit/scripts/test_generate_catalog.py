@@ -198,3 +198,68 @@ def test_a_missing_package_list_is_one_line_exit_2(tmp_path: Path) -> None:
 def test_an_unknown_runtime_is_refused(tmp_path: Path) -> None:
     done = generate(tmp_path / "out", runtimes="python9.9")
     assert done.returncode == 2 and "unknown runtime 'python9.9'" in done.stderr
+
+
+def _copy_dumps(tmp_path: Path) -> Path:
+    dumps = tmp_path / "dumps"
+    shutil.copytree(DUMPS, dumps)
+    return dumps
+
+
+def _keep_first_half(file: Path) -> None:
+    lines = file.read_text().splitlines(keepends=True)
+    file.write_text("".join(lines[: len(lines) // 2]))
+
+
+def _refused(tmp_path: Path, dumps: Path, needle: str) -> None:
+    done = generate(tmp_path / "out", dumps=dumps)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().count("\n") == 0, done.stderr  # one line, no traceback
+    assert needle in done.stderr, done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("listing", "needle"), [
+    ("dockerfiles/base.al2023/fs-x86_64.txt",
+     ("dockerfiles/base.al2023/fs-x86_64.txt: no /lib64/libc.so.6, though "
+     "dockerfiles/base.al2023/packages-x86_64.txt lists glibc: the listing is truncated")),
+    ("dockerfiles/base.al2/fs-x86_64.txt",
+     ("dockerfiles/base.al2/fs-x86_64.txt: no /lib64/libc.so.6, though "
+     "dockerfiles/base.al2/packages-x86_64.txt lists glibc")),
+    ("dockerfiles/python3.12/fs-x86_64.txt",
+     ("dockerfiles/python3.12/fs-x86_64.txt: no file in /var/lang/lib: the listing is "
+     "truncated")),
+    ("dockerfiles/base.al2023/packages-x86_64.txt",
+     ("dockerfiles/base.al2023/packages-x86_64.txt: no libstdc++ package, though "
+     "packages-arm64.txt has one: the list is truncated")),
+])
+def test_a_listing_cut_at_a_line_is_one_line_naming_the_file(tmp_path: Path, listing: str,
+                                                              needle: str) -> None:
+    dumps = _copy_dumps(tmp_path)
+    _keep_first_half(dumps / listing)
+    _refused(tmp_path, dumps, needle)
+
+
+def test_a_listing_cut_mid_line_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    dumps = _copy_dumps(tmp_path)
+    listing = dumps / "dockerfiles" / "nodejs24.x" / "fs-arm64.txt"
+    listing.write_bytes(listing.read_bytes()[:-4])
+    _refused(tmp_path, dumps, "dockerfiles/nodejs24.x/fs-arm64.txt: the last line (")
+    _refused(tmp_path, dumps, "has no newline: the file is cut short")
+
+
+def test_a_runtime_listing_without_its_interpreter_is_truncated(tmp_path: Path) -> None:
+    dumps = _copy_dumps(tmp_path)
+    listing = dumps / "dockerfiles" / "nodejs24.x" / "fs-x86_64.txt"
+    listing.write_text("".join(line for line in listing.read_text().splitlines(keepends=True)
+                               if line.strip() != "var/lang/bin/node"))
+    _refused(tmp_path, dumps,
+             "dockerfiles/nodejs24.x/fs-x86_64.txt: no /var/lang/bin/node: the listing is "
+             "truncated")
+
+
+def test_a_package_list_cut_mid_line_is_one_line(tmp_path: Path) -> None:
+    dumps = _copy_dumps(tmp_path)
+    packages = dumps / "dockerfiles" / "base.al2" / "packages-x86_64.txt"
+    packages.write_bytes(packages.read_bytes()[:-10])
+    _refused(tmp_path, dumps, "dockerfiles/base.al2/packages-x86_64.txt: the last line (")
