@@ -148,6 +148,8 @@ class ArtifactFacts:
     archive_size: bytes of the ZIP file itself (None for directories)
     unpacked_size: sum of member sizes (what Lambda counts against 250 MB)
     texts: full contents of the few members asked for (handler modules, dist-info WHEEL)
+    source: where it was read on this machine (the ZIP file or folder), so that a rule can
+            read a member the scan did not keep (artifact.reader.read_member); None for images
     """
 
     name: str
@@ -158,6 +160,7 @@ class ArtifactFacts:
     files: tuple[FileFacts, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
     texts: Mapping[str, bytes] = field(default_factory=dict)
+    source: str | None = None
 
     @property
     def mount(self) -> str:

@@ -98,7 +98,10 @@ def scan_all(targets: Sequence[Target], *, jobs: int | None = None,
 
 def _wanted(key: ScanKey, wanted: Mapping[ScanKey, list[str]],
             sources: set[ScanKey]) -> TextWanted:
-    return TextWanted(wanted[key], sources=key in sources)
+    # A ZIP or folder keeps only the handler's files: the few sources a rule reads beyond them
+    # (the modules the handler imports) are read again on demand (packages.tree.Tree.text).
+    # An image cannot be read again cheaply, so it keeps them all.
+    return TextWanted(wanted[key], sources=key in sources and isinstance(key[0], ImageRef))
 
 
 def _scan(key: ScanKey, want_text: Callable[[str], bool], workers: int,

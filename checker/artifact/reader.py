@@ -61,11 +61,28 @@ def scan_artifact(
     size = _regular_file_size(path, label)
     if size is None:
         scan_dir(path, scan)
-        return scan.result(label, role, "dir", None)
+        return scan.result(label, role, "dir", None, str(path))
     _require_zip(path, label)
     with _open_zip(path, label) as archive:
         scan_zip(archive, scan, path, workers)
-    return scan.result(label, role, "zip", size)
+    return scan.result(label, role, "zip", size, str(path))
+
+
+def read_member(artifact: ArtifactFacts, member: str, cap: int) -> bytes | None:
+    """The bytes of one member the scan did not keep, read again from where the artifact was
+    read (at most `cap` bytes); None when it cannot be read (gone, damaged, too large)."""
+    if artifact.source is None:
+        return None
+    try:
+        if artifact.container == "dir":
+            with (Path(artifact.source) / member).open("rb") as handle:
+                data = handle.read(cap + 1)
+        else:
+            with zipfile.ZipFile(artifact.source) as archive, archive.open(member) as handle:
+                data = handle.read(cap + 1)
+    except (OSError, KeyError, ValueError, RuntimeError, EOFError, zipfile.BadZipFile):
+        return None
+    return data if len(data) <= cap else None
 
 
 # --- input checks -------------------------------------------------------------------------

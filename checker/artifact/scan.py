@@ -89,14 +89,15 @@ class Scan:
                 parent = parent.rpartition("/")[0]
 
     def result(
-        self, name: str, role: ArtifactRole, container: str, archive_size: int | None
+        self, name: str, role: ArtifactRole, container: str, archive_size: int | None,
+        source: str | None = None,
     ) -> ArtifactFacts:
         self.flag_parents_that_are_files()
         return ArtifactFacts(
             name=name, role=role, container=container, archive_size=archive_size,
             unpacked_size=self.unpacked_size,
             files=tuple(self.files[key] for key in sorted(self.files)),
-            anomalies=tuple(self.anomalies), texts=dict(self.texts),
+            anomalies=tuple(self.anomalies), texts=dict(self.texts), source=source,
         )
 
 

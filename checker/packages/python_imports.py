@@ -28,7 +28,7 @@ import ast
 import sys
 import warnings
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from checker.packages.tree import Tree
@@ -70,9 +70,12 @@ def import_roots(python: tuple[int, int]) -> tuple[str, ...]:
 
 
 def check_grammar(tree: Tree, handler_module: str, python: tuple[int, int],
-                  host: tuple[int, int] | None = None) -> GrammarReport:
+                  host: tuple[int, int] | None = None,
+                  skip: Callable[[str], bool] | None = None) -> GrammarReport:
     """Parse the handler's module ("app" or "pkg.app") and every module it imports inside
-    `tree`, at Python `python`. `host` is the parsing Python (default: this one)."""
+    `tree`, at Python `python`. `host` is the parsing Python (default: this one). Modules whose
+    path `skip` accepts are neither parsed nor followed (installed distributions, judged by
+    their declared Requires-Python and wheel tags instead)."""
     host = host or (sys.version_info[0], sys.version_info[1])
     roots = import_roots(python)
     queue: deque[tuple[str, str | None]] = deque((m, None) for m in _chain(handler_module))
@@ -86,6 +89,8 @@ def check_grammar(tree: Tree, handler_module: str, python: tuple[int, int],
             continue
         seen.add(module)
         path = _find(tree, roots, module)
+        if path is not None and skip is not None and skip(path):
+            continue
         source = None if path is None else tree.text(path)
         if path is None or source is None:
             continue

@@ -8,11 +8,13 @@ import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from checker.artifact.reader import read_member
 from checker.facts import ArtifactFacts, FileFacts, MemberKind
 
 # Members whose contents the package checks read (see wanted_text).
 _MANIFESTS = ("/RECORD", "/METADATA", "/installed-files.txt", "/PKG-INFO")
 _SOURCES = (".py", ".js", ".mjs", ".cjs")
+ON_DEMAND_CAP = 4 * 1024 * 1024  # a source read again for a rule: bytes at most
 
 
 def wanted_text(path: str) -> bool:
@@ -54,6 +56,7 @@ class Tree:
         self.function = function
         self.layers = tuple(layers)
         self._entries: dict[str, Entry] = {}
+        self._read: dict[str, bytes | None] = {}
         for index, artifact in [(None, function), *enumerate(self.layers)]:
             for file in artifact.files:
                 abs_path = posixpath.join("/", artifact.mount.strip("/"), file.path)
@@ -77,7 +80,12 @@ class Tree:
         entry = self._entries.get(abs_path)
         if entry is None:
             return None
-        return entry.artifact.texts.get(entry.file.path)
+        kept = entry.artifact.texts.get(entry.file.path)
+        if kept is not None or entry.file.kind is not MemberKind.FILE:
+            return kept
+        if abs_path not in self._read:  # not kept by the scan: read on demand, once
+            self._read[abs_path] = read_member(entry.artifact, entry.file.path, ON_DEMAND_CAP)
+        return self._read[abs_path]
 
     def files(self) -> Iterator[Entry]:
         return (e for e in self._entries.values() if e.file.kind is MemberKind.FILE)

@@ -29,6 +29,8 @@ class NodeHandlerRule:
         if found is None:
             return  # the handler rule reports the missing file
         source = found.artifact.texts.get(found.file.path)
+        if source is None:  # not kept by the scan: read on demand
+            source = ctx.tree.text(found.abs_path)
         if source is None:
             return  # too large to read: nothing is claimed
         verdict = find_export(source, handler)

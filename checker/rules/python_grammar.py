@@ -1,12 +1,19 @@
 """The grammar of every module the Python handler imports inside the function, at the
 runtime's Python (the handler rule parses the handler's own file). Parsed with `ast`, never
-imported."""
+imported.
+
+The imports are followed through the function's own code, not into installed distributions
+(a `*.dist-info/RECORD` claims the file): those are judged by what they declare, their
+Requires-Python (python-requires) and their wheel tags (python-abi), as pip judges them.
+Parsing numpy, scipy and pandas on every check cost more than reading the whole ZIP.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from checker.findings import Finding, Severity
+from checker.packages.owners import Ecosystem, Owners
 from checker.packages.python_imports import check_grammar
 from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.python_abi import python_version
@@ -21,7 +28,8 @@ class PythonGrammarRule:
         module = (ctx.handler or "").rpartition(".")[0]
         if not module:
             raise NotApplicable("no Python handler module given")
-        report = check_grammar(ctx.tree, module, python)
+        owners = ctx.owners
+        report = check_grammar(ctx.tree, module, python, skip=lambda path: _installed(owners, path))
         shown = f"{python[0]}.{python[1]}"
         for error in report.errors:
             if error.module == module:
@@ -45,3 +53,8 @@ class PythonGrammarRule:
                 message=f"module {undecided.module} not judged: {undecided.reason}",
                 subject=undecided.module,
             )
+
+
+def _installed(owners: Owners, path: str) -> bool:
+    owner = owners.owner(path)
+    return owner is not None and owner.ecosystem is Ecosystem.PYTHON

@@ -73,6 +73,26 @@ def test_an_imported_module_with_match_fails_python39(tmp_path: Path) -> None:
                     "python-grammar") == []
 
 
+def test_an_installed_distribution_is_judged_by_its_metadata_not_parsed(tmp_path: Path) -> None:
+    """Imports are not followed into a distribution whose RECORD claims the file: its declared
+    Requires-Python is what is judged (here it admits 3.9, so nothing fails)."""
+    info = "matchy-1.0.dist-info"
+    metadata = b"Metadata-Version: 2.1\nName: matchy\nVersion: 1.0\nRequires-Python: >=3.8\n"
+    record = f"matchy/__init__.py,,\n{info}/METADATA,,\n{info}/RECORD,,\n".encode()
+    entries = [File("app.py", b"import matchy\n\ndef handler(event, context):\n    return 1\n"),
+               File("matchy/__init__.py", MATCH.data), File(f"{info}/METADATA", metadata),
+               File(f"{info}/RECORD", record)]
+    zipped = make_zip(tmp_path / "fn.zip", entries)
+    result = check(zipped, python_runtime("3.9"), handler="app.handler")
+    assert findings(result, "python-grammar") == []
+    assert errors(result, "python-requires") == []
+    # the same file as the function's own code is parsed, and fails
+    own = make_zip(tmp_path / "own.zip", entries[:2])
+    (finding,) = errors(check(own, python_runtime("3.9"), handler="app.handler"),
+                        "python-grammar")
+    assert finding.path == "matchy/__init__.py"
+
+
 def test_a_module_nobody_imports_is_not_judged(tmp_path: Path) -> None:
     entries = [File("app.py", b"def handler(event, context):\n    return 1\n"),
                File("tools/helper.py", MATCH.data)]
