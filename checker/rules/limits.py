@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checker.findings import Finding, Severity
-from checker.lambda_env import EPHEMERAL_RANGE_MB, MEMORY_RANGE_MB, TIMEOUT_RANGE_S
+from checker.lambda_env import (
+    DEFAULT_MEMORY_MB,
+    EPHEMERAL_RANGE_MB,
+    MEMORY_RANGE_MB,
+    TIMEOUT_RANGE_S,
+)
 from checker.rules.base import RuleContext
 
 
@@ -28,7 +33,18 @@ class LimitsRule:
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         settings = ctx.settings
-        if settings.managed_instances:
+        if settings.managed_instances and settings.memory_mb == DEFAULT_MEMORY_MB:
+            # 128 MB is the standard functions' default: most likely no MemorySize was given,
+            # and what Managed Instances default to is not documented. Verify, not fail.
+            low = ctx.limit("managed_instances_memory_mb_min", 2048)
+            yield Finding(
+                rule=self.id, severity=Severity.WARNING, path="",
+                message=f"memory is {DEFAULT_MEMORY_MB} MB, the default of standard functions; "
+                        f"Lambda Managed Instances need at least {low:,} MB"
+                        f"{ctx.limit_sources('managed_instances_memory_mb_min')}",
+                hint="set MemorySize (or --memory) for a function on Managed Instances",
+                subject=f"{DEFAULT_MEMORY_MB} MB")
+        elif settings.managed_instances:
             yield from self._range(ctx, "memory", settings.memory_mb,
                                    "managed_instances_memory_mb", MEMORY_RANGE_MB, "MB",
                                    where="Lambda Managed Instances'")

@@ -105,3 +105,18 @@ def test_a_template_says_which_functions_run_on_managed_instances(tmp_path: Path
     assert by_name["Raw"].managed_instances is True
     assert by_name["Plain"].managed_instances is None
     assert by_name["OnInstances"].memory_mb == 16384
+
+
+def test_the_standard_default_memory_on_managed_instances_is_a_warning(tmp_path: Path) -> None:
+    """128 MB is what a function with no MemorySize gets on standard Lambda; what Managed
+    Instances default to is not documented, so it is a doubt to verify, not a rejection."""
+    artifact = make_zip(tmp_path / "fn.zip", [BOOT])
+    target = Target(artifact=artifact, runtime=runtime(), arch="x86_64", managed_instances=True)
+    (result,) = check_targets([target], today=TODAY, jobs=1, execute=ExecOptions(memory_mb=128),
+                              limits=load_catalog().limits)
+    assert errors(result, "limits") == []
+    (check,) = [c for c in result.checks if c.rule == "limits"]
+    (finding,) = check.findings
+    assert finding.severity.label == "warning"
+    assert finding.message.startswith("memory is 128 MB, the default of standard functions; "
+                                      "Lambda Managed Instances need at least 2,048 MB")
