@@ -115,7 +115,9 @@ def _cell(target: Target, result: TargetResult) -> Cell:
 
 
 def _reason(finding: Finding) -> str:
-    return f"{finding.path}: {finding.message}" if finding.path else finding.message
+    """'numpy 2.1.3: numpy/…so: built for x86_64 …': the package that shipped it, when known."""
+    text = f"{finding.path}: {finding.message}" if finding.path else finding.message
+    return f"{finding.package}: {text}" if finding.package else text
 
 
 def _summary(runtimes: Sequence[Runtime], arches: Sequence[str], cells: Sequence[Cell]) -> str:

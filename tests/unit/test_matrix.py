@@ -69,6 +69,24 @@ def test_a_cp312_x86_64_extension_runs_on_python3_12_x86_64_only(tmp_path: Path,
     assert java is not None and java.reason is not None and "no Java classes" in java.reason
 
 
+def test_the_reason_names_the_package_that_shipped_the_file(tmp_path: Path,
+                                                            build_cache: BuildCache) -> None:
+    ext = build_cache.c("stub.c", name="ext.cpython-312-x86_64-linux-gnu.so", subdir="matrix",
+                        flags=["-shared", "-fPIC"])
+    info = "fastext-1.0.dist-info"
+    record = (f"fastext/ext.cpython-312-x86_64-linux-gnu.so,,\n{info}/METADATA,,\n"
+              f"{info}/RECORD,,\n").encode()
+    artifact = make_zip(tmp_path / "fn.zip", [
+        File("app.py", APP), File("fastext/__init__.py", b""),
+        File("fastext/ext.cpython-312-x86_64-linux-gnu.so", ext.read_bytes()),
+        File(f"{info}/METADATA", b"Metadata-Version: 2.1\nName: fastext\nVersion: 1.0\n"),
+        File(f"{info}/RECORD", record)])
+    matrix = _matrix(artifact)
+    assert _running(matrix) == {("python3.12", "x86_64")}
+    assert matrix.summary.startswith("runs on python3.12, x86_64 only (arm64: fastext 1.0: "
+                                     "fastext/ext.cpython-312-x86_64-linux-gnu.so: built for")
+
+
 def test_a_glibc_2_34_bootstrap_runs_on_provided_al2023_x86_64_only(tmp_path: Path,
                                                                     hello: bytes) -> None:
     artifact = make_zip(tmp_path / "fn.zip", [File("bootstrap", hello, mode=0o755)])
