@@ -9,7 +9,7 @@
 #
 # Usage: scripts/build_standins.sh [--force]
 # Env:   LAMBDACHECK_STANDIN_CACHE  debootstrap rootfs + downloads (default ~/.cache/lambdacheck-standins)
-#        LAMBDACHECK_DEBIAN_MIRROR  (default http://deb.debian.org/debian)
+#        LAMBDACHECK_DEBIAN_MIRROR  (default: the Debian archive apt is configured with)
 # Images are rebuilt only when their label io.lambdacheck.standin-inputs differs from the hash of
 # this script and scripts/standins/*. Needs root (debootstrap) and a reachable Docker engine.
 # The arm64 image needs a binfmt_misc aarch64 handler with the F flag; as root, the script
@@ -21,7 +21,16 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 files="$here/standins"
 cache=${LAMBDACHECK_STANDIN_CACHE:-$HOME/.cache/lambdacheck-standins}
-mirror=${LAMBDACHECK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian archive apt uses here (deb822 .sources or one-line .list entries), not a host of ours.
+apt_mirror() {
+    local uri
+    uri=$(awk '$1 == "URIs:" { for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) { print $i; exit } }' \
+          /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+    [ -n "$uri" ] || uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\/.*\/debian\/?$/) { print $i; exit } }' \
+          /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1)
+    printf '%s' "$uri"
+}
+mirror=${LAMBDACHECK_DEBIAN_MIRROR:-$(apt_mirror)}
 suite=bullseye
 repo=lambdacheck-standin
 images=("$repo/provided:$suite" "$repo/python:$suite")
@@ -83,6 +92,7 @@ make_rootfs() {  # $1 = arch (x86_64 or arm64); the host's rootfs keeps its old 
         return
     fi
     rm -rf "$rootfs" "$rootfs.partial"
+    [ -n "$mirror" ] || die "no Debian archive in apt's sources; set LAMBDACHECK_DEBIAN_MIRROR"
     say "debootstrap $suite for $debarch (minbase + python3) from $mirror"
     debootstrap --variant=minbase --include=python3 --arch="$debarch" "$suite" "$rootfs.partial" \
         "$mirror" >"$cache/debootstrap-$arch.log" 2>&1 \
