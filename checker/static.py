@@ -18,7 +18,7 @@ from checker.facts import ArtifactFacts, ArtifactRole
 from checker.findings import CheckResult, Finding, TargetResult
 from checker.image.ref import ImageRef
 from checker.options import ExecOptions, Target
-from checker.packages.tree import wanted_text
+from checker.packages.tree import SOURCE_SUFFIXES, wanted_text
 from checker.rules import ALL_RULES, NotApplicable, Rule, RuleContext
 from checker.rules.handler import handler_texts
 from checker.rules.view import FileView
@@ -43,14 +43,9 @@ class TextWanted:
     def __call__(self, path: str) -> bool:
         if any(path == s or path.endswith("/" + s) for s in self.suffixes):
             return True
-        if not self.sources and path.endswith(_SOURCES):
-            return False  # no handler: no rule reads a source (numpy+scipy+pandas: 48 MB)
+        if not self.sources and path.endswith(SOURCE_SUFFIXES):
+            return False  # read on demand, or by no rule (numpy+scipy+pandas: 48 MB of them)
         return path.endswith(".dist-info/WHEEL") or wanted_text(path)
-
-
-# Python and JavaScript sources: read only from a handler (its file, the node-handler rule's
-# exports, the python-grammar rule's imported modules); without a handler no rule reads them.
-_SOURCES = (".py", ".js", ".mjs", ".cjs")
 
 
 def check_targets(targets: Sequence[Target], *, today: date | None = None,

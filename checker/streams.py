@@ -37,3 +37,10 @@ class ChunkFile(io.RawIOBase):
         view[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
+
+
+def seek_target(offset: int, whence: int, position: int, size: int) -> int:
+    """The absolute position `seek(offset, whence)` names in a stream of `size` bytes now at
+    `position` (may be negative: the caller clamps or refuses it)."""
+    base = {io.SEEK_SET: 0, io.SEEK_CUR: position, io.SEEK_END: size}[whence]
+    return base + offset

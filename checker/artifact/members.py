@@ -15,7 +15,7 @@ from collections import OrderedDict
 from typing import IO, TYPE_CHECKING
 
 from checker.artifact.scan import BLOCK, Scan
-from checker.streams import reason
+from checker.streams import reason, seek_target
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -97,10 +97,10 @@ class CachedMemberReader(io.RawIOBase):
         return self._position
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
+        target = seek_target(offset, whence, self._position, self._size)
+        if target < 0:
             raise ValueError("negative seek position")
-        self._position = base + offset
+        self._position = target
         return self._position
 
     def readinto(self, buffer: WriteableBuffer) -> int:

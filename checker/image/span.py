@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.image.stream import CHUNK, BlobError, LayerStream, Readable
-from checker.streams import reason
+from checker.streams import reason, seek_target
 
 SPOOL_MEMORY = 4 * 1024 * 1024  # an ELF file's bytes kept in memory before the spool goes to disk
 
@@ -131,8 +131,7 @@ class _SpanMember:
         self._position = 0
 
     def seek(self, offset: int, whence: int = io.SEEK_SET, /) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        self._position = max(0, base + offset)
+        self._position = max(0, seek_target(offset, whence, self._position, self._size))
         return self._position
 
     def read(self, size: int = -1, /) -> bytes:
@@ -198,8 +197,7 @@ class SpoolReader:
         self._position = 0
 
     def seek(self, offset: int, whence: int = io.SEEK_SET, /) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        self._position = max(0, base + offset)
+        self._position = max(0, seek_target(offset, whence, self._position, self._size))
         return self._position
 
     def read(self, size: int = -1, /) -> bytes:

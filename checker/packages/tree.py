@@ -13,7 +13,7 @@ from checker.facts import ArtifactFacts, FileFacts, MemberKind
 
 # Members whose contents the package checks read (see wanted_text).
 _MANIFESTS = ("/RECORD", "/METADATA", "/installed-files.txt", "/PKG-INFO")
-_SOURCES = (".py", ".js", ".mjs", ".cjs")
+SOURCE_SUFFIXES = (".py", ".js", ".mjs", ".cjs")  # Python and JavaScript sources
 ON_DEMAND_CAP = 4 * 1024 * 1024  # a source read again for a rule: bytes at most
 
 
@@ -31,7 +31,7 @@ def wanted_text(path: str) -> bool:
         return True
     if path.endswith(".pyc"):
         return "/__pycache__/" not in f"/{path}"
-    return path.endswith(_SOURCES)
+    return path.endswith(SOURCE_SUFFIXES)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ class NodeAbiRule:
             built = " or ".join(f"Node {m}" for m in bad.built_for) or "another Node"
             yield Finding(
                 rule=self.id, severity=Severity.ERROR,
-                path=entry.report_path if entry is not None else bad.path,
+                path=ctx.view.report_path(bad.path),
                 message=f"an addon built for {built}; {ctx.runtime.name} fails to require it: "
                         f"Error: {bad.message}",
                 hint=f"rebuild it for Node {major}: {fix}, or use a Node-API (napi) build",

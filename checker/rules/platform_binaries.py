@@ -29,10 +29,9 @@ class PlatformBinariesRule:
         platform = ctx.package_platform
         where = f"linux {ctx.arch} {platform.libc}"
         for found in missing:
-            manifest = ctx.view.entry(found.manifest)
             yield Finding(
                 rule=self.id, severity=Severity.ERROR,
-                path=manifest.report_path if manifest is not None else found.manifest,
+                path=ctx.view.report_path(found.manifest),
                 message=found.message, hint=found.fix, subject=found.expected,
                 package=f"{found.package} {found.version}" if found.version else found.package,
                 fix=f"{npm_fix(ctx.arch)} {found.package}",

@@ -19,12 +19,11 @@ class PythonBytecodeRule:
         python = python_version(ctx)
         shown = f"{python[0]}.{python[1]}"
         for bad in pyc_magic(ctx.tree, python):
-            entry = ctx.view.entry(bad.path)
             by = f"Python {bad.compiled_by[0]}.{bad.compiled_by[1]}" if bad.compiled_by \
                 else "another Python"
             yield Finding(
                 rule=self.id, severity=Severity.ERROR,
-                path=entry.report_path if entry is not None else bad.path,
+                path=ctx.view.report_path(bad.path),
                 message=f"compiled by {by}, without its .py source; {ctx.runtime.name} "
                         f"(Python {shown}) fails to import it: {bad.message}",
                 hint=f"ship the .py source instead, or compile it with Python {shown} "

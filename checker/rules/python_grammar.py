@@ -34,11 +34,10 @@ class PythonGrammarRule:
         for error in report.errors:
             if error.module == module:
                 continue  # the handler's own file: the handler rule reports it
-            entry = ctx.view.entry(error.path)
             by = f" (imported by {error.imported_by})" if error.imported_by else ""
             yield Finding(
                 rule=self.id, severity=Severity.ERROR,
-                path=entry.report_path if entry is not None else error.path,
+                path=ctx.view.report_path(error.path),
                 message=f"module {error.module}{by} does not parse on Python {shown}: "
                         f"{error.message}; the import fails with Runtime.UserCodeSyntaxError",
                 hint=f"write it for Python {shown}, or deploy on a runtime for the Python "
@@ -46,10 +45,9 @@ class PythonGrammarRule:
                 subject=f"line {error.line}" if error.line else error.module,
             )
         for undecided in report.undecided:
-            entry = ctx.view.entry(undecided.path)
             yield Finding(
                 rule=self.id, severity=Severity.INFO,
-                path=entry.report_path if entry is not None else undecided.path,
+                path=ctx.view.report_path(undecided.path),
                 message=f"module {undecided.module} not judged: {undecided.reason}",
                 subject=undecided.module,
             )

@@ -27,14 +27,13 @@ class PythonRequiresRule:
         for found in requires_python(ctx.tree, python, 0):
             if found.manifest not in late:
                 continue
-            entry = ctx.view.entry(found.manifest)
             label = f"{found.distribution} {found.version}" if found.version else \
                 found.distribution
             fix = (f"pip install --python-version {shown} --only-binary=:all: --platform "
                    f"manylinux2014_{Arch.gnu_of(ctx.arch)} --target build/ {found.distribution}")
             yield Finding(
                 rule=self.id, severity=Severity.ERROR,
-                path=entry.report_path if entry is not None else found.manifest,
+                path=ctx.view.report_path(found.manifest),
                 message=f"{label}: ERROR: Package '{found.distribution}' requires a different "
                         f"Python: {shown} not in '{found.requires}' ({ctx.runtime.name}); it "
                         "was installed for another Python",

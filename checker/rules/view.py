@@ -69,6 +69,12 @@ class FileView:
     def entry(self, abs_path: str) -> Located | None:
         return self._entries.get(posixpath.normpath(abs_path))
 
+    def report_path(self, abs_path: str) -> str:
+        """The path as the user knows it (inside its artifact or layer), or `abs_path` itself
+        when the view has no such file."""
+        entry = self.entry(abs_path)
+        return entry.report_path if entry is not None else abs_path
+
     def is_dir(self, abs_path: str) -> bool:
         resolved = self._resolve_path(posixpath.normpath(abs_path))
         if resolved is None:
