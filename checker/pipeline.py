@@ -4,6 +4,7 @@ into one RunResult. No parsing and no rendering here."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -14,7 +15,6 @@ from checker.errors import LambdacheckError
 from checker.findings import CheckResult, Finding, RunResult, Severity, TargetId, TargetResult
 from checker.options import ExecOptions, Run, Target, Unresolved
 from checker.progress import Progress, format_bytes
-from checker.static import check_targets
 from checker.suppress import apply, mark
 
 if TYPE_CHECKING:
@@ -24,14 +24,24 @@ if TYPE_CHECKING:
 LARGE_ARTIFACT = 16 * 10**6  # bytes: from here on a target is announced before its checks
 
 
+STATIC_HEAD_START_S = 1.0  # the longest the static checks wait for the engine to get busy
+
+
 def perform(run: Run, *, progress: Progress, today: date | None = None) -> RunResult:
     """Static checks, and for `run` execution too. Without --fail-fast the two overlap: the
     static checks run in a thread while the main thread (which owns signal handling) drives
-    the containers; the results are the same as one after the other. The overlapping static
-    checks stay in one process: forking worker processes next to a thread that is talking to
-    the engine risks a child inheriting a held lock. A large artifact is announced first
-    (its checks take seconds: the user sees at once what is going on)."""
-    def static(jobs: int | None = None) -> tuple[TargetResult, ...]:
+    the containers; the results are the same as one after the other. The static thread
+    starts its work once the engine has been given its first long job (a pull, the
+    containers' start; at the latest after STATIC_HEAD_START_S): both are Python in one
+    process, so checks running earlier would only delay the requests the engine then works
+    on while the checks run. The overlapping static checks stay in one process: forking
+    worker processes next to a thread that is talking to the engine risks a child inheriting
+    a held lock. A large artifact is announced first (its checks take seconds: the user sees
+    at once what is going on)."""
+    def static(jobs: int | None = None, after: threading.Event | None = None,
+               ) -> tuple[TargetResult, ...]:
+        if after is not None:
+            after.wait(STATIC_HEAD_START_S)
         # suppressed now, so that --fail-fast runs a target whose failures are all suppressed
         return mark(_static(run, today, jobs), run.report.suppressions)
 
@@ -45,9 +55,13 @@ def perform(run: Run, *, progress: Progress, today: date | None = None) -> RunRe
         results = _merge(run.targets, static(), options, run, progress)
     else:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambdacheck-static")
+        busy = threading.Event()
         try:
-            pending = pool.submit(static, 1)
-            executed = _run(run.targets, options, progress)
+            pending = pool.submit(static, 1, busy)
+            try:
+                executed = _run(run.targets, options, progress, busy.set)
+            finally:
+                busy.set()
             results = _merge(run.targets, pending.result(), options, run, progress, executed)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -79,6 +93,8 @@ def _static(run: Run, today: date | None, jobs: int | None) -> tuple[TargetResul
     cannot be read (a CodeUri that is a .py file, an image with no engine) fails alone:
     after such an error each target is checked on its own, and the named ones that still
     raise become failed results. An unnamed (command-line) artifact's error stays an error."""
+    from checker.static import check_targets  # here: in the static thread during a `run`
+
     def check(targets: tuple[Target, ...]) -> tuple[TargetResult, ...]:
         return check_targets(targets, today=today, execute=run.execute, limits=run.limits,
                              jobs=jobs, connect=connect_engine)
@@ -128,11 +144,11 @@ def _failed(target: TargetId, rule: str, message: str, hint: str) -> TargetResul
         rule=rule, summary=FUNCTION_SUMMARY, findings=(finding,)),))
 
 
-def _run(targets: Sequence[Target], options: ExecOptions,
-         progress: Progress) -> Mapping[TargetId, ExecutionResult]:
-    from checker.runner import execute  # the docker SDK loads only when something runs
+def _run(targets: Sequence[Target], options: ExecOptions, progress: Progress,
+         busy: Callable[[], None] | None = None) -> Mapping[TargetId, ExecutionResult]:
+    from checker.runner import execute  # the engine client loads only when something runs
 
-    return execute(targets, options, progress=progress) if targets else {}
+    return execute(targets, options, progress=progress, busy=busy) if targets else {}
 
 
 def _merge(targets: tuple[Target, ...], static_results: tuple[TargetResult, ...],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from checker.catalog.model import HandlerStyle
@@ -53,13 +53,16 @@ EMULATION_NOTE = (
 
 def execute(targets: Sequence[Target], options: ExecOptions, *,
             progress: Progress | None = None,
-            connect: ConnectEngine = connect_docker) -> dict[TargetId, ExecutionResult]:
+            connect: ConnectEngine = connect_docker,
+            busy: Callable[[], None] | None = None) -> dict[TargetId, ExecutionResult]:
     """Run every target's events in its emulator image; results in the targets' order.
 
     A target that cannot execute raises ExecutionUnavailable (before any container starts
     when that is known up front), unless options.allow_skip: then its result is skipped with
     the reason. `progress` (None: silent) is fed from worker threads. `connect` gives the engine
-    (closed at the end); EngineUnavailable from it makes every target unexecuted.
+    (closed at the end); EngineUnavailable from it makes every target unexecuted. `busy` is
+    called (maybe more than once) when the engine gets its first long job: before a pull, and
+    before the containers start (checker.pipeline starts the static checks then).
     """
     try:
         engine = connect()
@@ -70,11 +73,14 @@ def execute(targets: Sequence[Target], options: ExecOptions, *,
     loader = ImageLoader(engine, progress)
     try:
         options, network_note, network_problem = _network(engine, options)
-        plans, results = _plan_all(engine, loader, targets, options, progress, network_problem)
+        plans, results = _plan_all(engine, loader, targets, options, progress, network_problem,
+                                   busy)
         if network_note is not None:
             plans = [dataclasses.replace(plan, notes=(*plan.notes, network_note))
                      for plan in plans]
         _refuse_unexecuted(results.values(), len(targets), options)  # before any start
+        if busy is not None:
+            busy()
         results.update(_run_all(engine, plans, options, progress))
     finally:
         with deferred_interrupts():
@@ -141,7 +147,7 @@ def clean_leftovers(connect: ConnectEngine = connect_docker) -> int:
 
 def _plan_all(engine: Engine, loader: ImageLoader, targets: Sequence[Target],
               options: ExecOptions, progress: Progress,
-              network_problem: str | None,
+              network_problem: str | None, busy: Callable[[], None] | None = None,
               ) -> tuple[list[Plan], dict[TargetId, ExecutionResult]]:
     plans: list[Plan] = []
     skipped: dict[TargetId, ExecutionResult] = {}
@@ -150,6 +156,8 @@ def _plan_all(engine: Engine, loader: ImageLoader, targets: Sequence[Target],
     image_problems: dict[tuple[str, str], str | None] = {}
     glibc: dict[tuple[str, str], str | None] = {}  # of an --image, per arch
     host = _Host(engine)
+    if busy is not None and any(isinstance(target.artifact, ImageRef) for target in targets):
+        busy()  # a function image is loaded or pulled while planning
     for target in targets:
         plan_or_reason = network_problem or _plan(target, options, host, loader)
         if isinstance(plan_or_reason, str):
@@ -160,7 +168,7 @@ def _plan_all(engine: Engine, loader: ImageLoader, targets: Sequence[Target],
             continue
         key = (plan_or_reason.image, target.arch)
         if key not in image_problems:
-            image_problems[key] = _ensure_image(engine, *key, options, progress)
+            image_problems[key] = _ensure_image(engine, *key, options, progress, busy)
         if image_problems[key] is not None:
             skipped[target.id] = ExecutionResult(target.id, skipped=image_problems[key])
             continue
@@ -274,12 +282,14 @@ def _plan(target: Target, options: ExecOptions, host: _Host, loader: ImageLoader
 
 
 def _ensure_image(engine: Engine, image: str, arch: str, options: ExecOptions,
-                  progress: Progress) -> str | None:
+                  progress: Progress, busy: Callable[[], None] | None = None) -> str | None:
     """None when `image` is present for `arch` (pulled if the policy says so), else why not."""
     try:
         present = engine.image_arch(image)
         policy = options.pull or PullPolicy.MISSING
         if policy is PullPolicy.ALWAYS or (present is None and policy is PullPolicy.MISSING):
+            if busy is not None:
+                busy()
             engine.pull(image, engine_platform(arch), progress)
             present = engine.image_arch(image)
         elif present is None:

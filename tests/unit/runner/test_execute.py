@@ -10,7 +10,7 @@ import pytest
 
 from checker.catalog.load import load_catalog
 from checker.errors import ExecutionUnavailable
-from checker.options import ExecOptions, Target
+from checker.options import ExecOptions, PullPolicy, Target
 from checker.runner import clean_leftovers, execute
 from checker.runner.errors import ContainerError
 from tests.build.engine import FakeContainer, FakeEngine, FakeImage, lines, log_progress
@@ -78,3 +78,33 @@ def test_clean_leftovers_closes_the_engine_when_a_removal_fails() -> None:
     with pytest.raises(ContainerError):
         clean_leftovers(connect=lambda: engine)
     assert engine.closed
+
+
+def test_busy_is_called_before_the_pull_and_before_any_container_starts(
+        targets: list[Target]) -> None:
+    """checker.pipeline starts the static checks when `busy` is called: that must happen
+    before the engine's long jobs (the pull, the start), not after them. A fake: it records
+    the order of calls, and its start fails (nothing to run in it)."""
+    engine = FakeEngine()
+    engine.pullable[IMAGE] = FakeImage("sha256:" + "4" * 64)
+    engine.fail["start"] = ContainerError("engine start failed: no such runtime")
+    seen: list[list[str]] = []
+    results = execute(targets[:1], ExecOptions(allow_skip=True), connect=lambda: engine,
+                      busy=lambda: seen.append(list(engine.calls)))
+    assert "pull" in engine.calls and "start" in engine.calls
+    assert seen and "pull" not in seen[0]  # first call: before the pull
+    assert "start" not in seen[-1]  # last call: before the start
+    (result,) = results.values()
+    assert "no such runtime" in str(result.skipped)
+
+
+def test_busy_is_called_before_a_start_when_nothing_is_pulled(targets: list[Target]) -> None:
+    """The image is present and --pull never: `busy` comes once, before the start."""
+    engine = FakeEngine()
+    engine.add_image(IMAGE, FakeImage("sha256:" + "5" * 64))
+    engine.fail["start"] = ContainerError("engine start failed: no such runtime")
+    seen: list[list[str]] = []
+    execute(targets[:1], ExecOptions(pull=PullPolicy.NEVER, allow_skip=True),
+            connect=lambda: engine, busy=lambda: seen.append(list(engine.calls)))
+    assert len(seen) == 1 and "start" not in seen[0] and "start" in engine.calls
+    assert "pull" not in engine.calls
