@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(docker.io musl-tools gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user-static
               binfmt-support debootstrap unzip curl skopeo docker-registry
+              apache2-utils  # htpasswd -B: the registry needing credentials (runner/test_pull.py)
               libssl-dev zlib1g-dev libexpat1-dev libbz2-dev uuid-dev libsqlite3-dev libpq-dev
               libcrypt-dev)  # the -dev packages: what tests/unit/rules/test_live_verdicts.py links
 missing=()

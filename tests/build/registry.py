@@ -12,17 +12,27 @@ share one:
 - `push_archive(...)`: a `docker load` archive (e.g. a single arm64 image), pushed as is.
 `forget(reference)` removes a pulled image from the engine again; `close()` removes what was
 pushed, locally and (manifests) from the registry.
+`authenticated_registry()` starts a second one of its own for a test module: Debian's
+docker-registry with `auth: htpasswd` (a bcrypt file made by apache2-utils' htpasswd -B), on a
+free loopback port, its storage, config and log in a temp dir that is removed with it; it is
+always stopped, also when starting it fails.
 Only 127.0.0.1 addresses are accepted: tests never talk to anything but loopback.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import os
+import re
+import shutil
 import subprocess
+import tempfile
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +43,8 @@ MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json, "
                   "application/vnd.docker.distribution.manifest.list.v2+json, "
                   "application/vnd.oci.image.manifest.v1+json, "
                   "application/vnd.oci.image.index.v1+json")
+# Straight to loopback: never through a proxy from the environment (http_proxy and the like).
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def registry_address() -> str | None:
@@ -52,7 +64,7 @@ def registry_problem(address: str | None) -> str | None:
         return (f"no loopback registry ({REGISTRY_ENV} is not set: run scripts/start_registry.sh "
                 f"and export {REGISTRY_ENV}=127.0.0.1:5000)")
     try:
-        with urllib.request.urlopen(f"http://{address}/v2/", timeout=5) as answer:
+        with _OPENER.open(f"http://{address}/v2/", timeout=5) as answer:
             answer.read()
     except (urllib.error.URLError, OSError) as error:
         return f"the registry {address} ({REGISTRY_ENV}) does not answer: {error}"
@@ -65,6 +77,12 @@ def _run(*command: str, stdin: bytes | None = None) -> str:
         raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): "
                            f"{done.stderr.decode(errors='replace').strip()}")
     return done.stdout.decode(errors="replace")
+
+
+def engine_has(reference: str) -> bool:
+    """The engine has an image of that reference (asked with the docker CLI)."""
+    return subprocess.run(["docker", "image", "inspect", reference], capture_output=True,
+                          check=False, timeout=60).returncode == 0
 
 
 @dataclass
@@ -130,8 +148,7 @@ class LoopbackRegistry:
         self.pushed.append(reference)
 
     def has_locally(self, reference: str) -> bool:
-        return subprocess.run(["docker", "image", "inspect", reference], capture_output=True,
-                              check=False, timeout=60).returncode == 0
+        return engine_has(reference)
 
     def forget(self, reference: str) -> None:
         """The engine no longer has `reference` (its layers go with it unless shared)."""
@@ -154,8 +171,112 @@ class LoopbackRegistry:
         url = f"http://{self.address}/v2/{repository}/manifests/"
         head = urllib.request.Request(url + tag, method="HEAD",
                                       headers={"Accept": MANIFEST_TYPES})
-        with urllib.request.urlopen(head, timeout=10) as answer:
+        with _OPENER.open(head, timeout=10) as answer:
             digest = answer.headers["Docker-Content-Digest"]
         if digest:
             delete = urllib.request.Request(url + digest, method="DELETE")
-            urllib.request.urlopen(delete, timeout=10).close()
+            _OPENER.open(delete, timeout=10).close()
+
+
+AUTH_TOOLS = ("docker-registry", "htpasswd", "skopeo")
+_LISTENING = re.compile(r'msg="listening on 127\.0\.0\.1:(\d+)"')
+
+
+@dataclass(frozen=True)
+class AuthenticatedRegistry:
+    """A loopback registry that answers 401 without `user`'s basic-auth credentials."""
+
+    address: str
+    user: str
+    password: str
+    log: Path
+
+    def push_oci(self, archive: Path, name: str) -> str:
+        """An OCI archive's image pushed with the credentials (skopeo's --dest-creds: nothing
+        is written to the engine's or the user's credential store)."""
+        reference = f"{self.address}/lambdacheck-test/{name}:{os.getpid()}"
+        _run("skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+             f"--dest-creds={self.user}:{self.password}", f"oci-archive:{archive}",
+             f"docker://{reference}")
+        return reference
+
+    def manifest_status(self, reference: str, *, credentials: bool) -> int:
+        """The HTTP status of a HEAD of `reference`'s manifest, with or without credentials."""
+        repository, tag = reference.removeprefix(f"{self.address}/").rsplit(":", 1)
+        headers = {"Accept": MANIFEST_TYPES}
+        if credentials:
+            token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        request = urllib.request.Request(
+            f"http://{self.address}/v2/{repository}/manifests/{tag}", method="HEAD",
+            headers=headers)
+        try:
+            with _OPENER.open(request, timeout=10) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+
+def authenticated_registry_problem() -> str | None:
+    """Why `authenticated_registry()` cannot start here (a tool missing), or None."""
+    missing = [tool for tool in AUTH_TOOLS if shutil.which(tool) is None]
+    if missing:
+        return (f"{', '.join(missing)} not installed (Debian: docker-registry, apache2-utils, "
+                "skopeo; scripts/test.sh installs them)")
+    return None
+
+
+@contextlib.contextmanager
+def authenticated_registry(user: str = "lambdacheck",
+                           password: str = "not-a-secret") -> Iterator[AuthenticatedRegistry]:
+    """A registry requiring `user`/`password`, serving until the `with` block ends."""
+    with tempfile.TemporaryDirectory(prefix="lambdacheck-auth-registry-") as work:
+        root = Path(work)
+        (root / "htpasswd").write_text(_run("htpasswd", "-B", "-b", "-n", user, password))
+        (root / "config.yml").write_text(
+            "version: 0.1\n"
+            "log:\n  level: info\n"
+            f"storage:\n  filesystem:\n    rootdirectory: {root / 'storage'}\n"
+            "http:\n  addr: 127.0.0.1:0\n"  # the registry picks a free port and logs it
+            f"auth:\n  htpasswd:\n    realm: lambdacheck-test\n    path: {root / 'htpasswd'}\n")
+        log = root / "registry.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(["docker-registry", "serve", str(root / "config.yml")],
+                                       stdin=subprocess.DEVNULL, stdout=sink,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            address = _wait_until_listening(process, log)
+            yield AuthenticatedRegistry(address, user, password, log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], log: Path,
+                          timeout: float = 15.0) -> str:
+    """127.0.0.1:PORT once the registry logged its port and /v2/ answers 401 there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        found = _LISTENING.search(log.read_text(errors="replace"))
+        if found and _v2_status(f"127.0.0.1:{found[1]}") == 401:
+            return f"127.0.0.1:{found[1]}"
+        time.sleep(0.05)
+    tail = " | ".join(log.read_text(errors="replace").splitlines()[-5:])
+    raise RuntimeError(f"the authenticated registry did not start (exit {process.poll()}): "
+                       f"{tail}")
+
+
+def _v2_status(address: str) -> int | None:
+    try:
+        with _OPENER.open(f"http://{address}/v2/", timeout=2) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, OSError):
+        return None

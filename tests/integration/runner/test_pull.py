@@ -3,9 +3,11 @@ registry on loopback (tests/build/registry.py; skipped without LAMBDACHECK_REGIS
 with LAMBDACHECK_REQUIRE_DOCKER=1). The pulled image is built for the session from the
 stand-in plus layers of random bytes and removed from the engine before each test, so a pull
 really downloads. Every failure is the registry's or the engine's own: a tag never pushed, a
-port where nothing listens, an index with only an arm64 image, a single arm64 image. Each is
-one line naming the image and the reason, exit 2; the autouse _no_leftovers check (conftest)
-fails any test that leaves a lambdacheck container or run dir behind."""
+port where nothing listens, an index with only an arm64 image, a single arm64 image, and a
+second registry of this module's own that requires credentials the run does not have. Each is
+one line naming the image and the reason, exit 2 (error_line: no traceback, nothing else but
+the pull's progress); the autouse _no_leftovers check (conftest) fails any test that leaves a
+lambdacheck container or run dir behind."""
 
 from __future__ import annotations
 
@@ -24,9 +26,15 @@ from pathlib import Path
 import pytest
 
 from tests.build import images
-from tests.build.registry import LoopbackRegistry
+from tests.build.registry import (
+    AuthenticatedRegistry,
+    LoopbackRegistry,
+    authenticated_registry,
+    authenticated_registry_problem,
+    engine_has,
+)
 from tests.build.zips import File, make_zip
-from tests.integration.conftest import STANDIN_IMAGES, STANDINS
+from tests.integration.conftest import REQUIRE_DOCKER_ENV, STANDIN_IMAGES, STANDINS
 
 pytestmark = pytest.mark.docker
 
@@ -60,13 +68,20 @@ def pull_lines(result: subprocess.CompletedProcess[str], image: str) -> list[str
             if f"pulling {image}" in line or f"pulled {image}" in line]
 
 
-def pull_error(result: subprocess.CompletedProcess[str], function: Path, image: str) -> str:
-    """The registry's reason from the one error line a failed pull must be (any other line on
-    stderr is the pull's progress)."""
+def error_line(result: subprocess.CompletedProcess[str], image: str) -> str:
+    """The one error line of a run refused over `image`: exit 2, nothing on stdout, and any
+    other line on stderr is the pull's progress (never a traceback)."""
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stdout == ""
     *before, last = result.stderr.splitlines()
     assert before == pull_lines(result, image), result.stderr
+    assert "Traceback" not in result.stderr
+    return last
+
+
+def pull_error(result: subprocess.CompletedProcess[str], function: Path, image: str) -> str:
+    """The registry's reason from the one error line a failed pull must be."""
+    last = error_line(result, image)
     prefix = (f"lambdacheck: error: cannot execute {function} on standin-provided (x86_64): "
               f"image {image} cannot be pulled: ")
     assert last.startswith(prefix), last
@@ -231,9 +246,43 @@ def test_a_single_arm64_image_is_refused_for_an_x86_64_target(
         # Engine 20.10 pulls a single-platform image whatever the platform asked (newer ones
         # refuse it): lambdacheck reads the pulled image's architecture and refuses to run.
         result = run(function, image, "always")
-        assert result.returncode == 2, result.stdout + result.stderr
-        assert result.stderr.splitlines()[-1] == (
+        assert error_line(result, image) == (
             f"lambdacheck: error: cannot execute {function} on standin-provided (x86_64): "
             f"image {image} is for arm64, the target is x86_64")
     finally:
         loopback_registry.forget(image)
+
+
+@pytest.fixture(scope="module")
+def auth_registry() -> Iterator[AuthenticatedRegistry]:
+    """A second loopback registry of this module's own, requiring basic-auth credentials."""
+    problem = authenticated_registry_problem()
+    if problem is not None:
+        if os.environ.get(REQUIRE_DOCKER_ENV) == "1":
+            pytest.fail(f"{problem} ({REQUIRE_DOCKER_ENV}=1)")
+        pytest.skip(problem)
+    with authenticated_registry() as registry:
+        yield registry
+
+
+@pytest.fixture(scope="module")
+def guarded(auth_registry: AuthenticatedRegistry,
+            tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small amd64 image pushed with the credentials: it is there, only not without them."""
+    layer = images.layer_tar([images.File("hello", b"behind basic auth\n")])
+    archive = images.oci_archive(tmp_path_factory.mktemp("guarded") / "guarded.tar",
+                                 [images.OciImage([layer], images.config_json([layer]))])
+    return auth_registry.push_oci(archive, "guarded")
+
+
+@pytest.mark.parametrize("pull", ["always", "missing"])
+def test_a_registry_requiring_credentials_refuses_a_pull_without_them(
+        function: Path, auth_registry: AuthenticatedRegistry, guarded: str, pull: str) -> None:
+    assert auth_registry.manifest_status(guarded, credentials=True) == 200
+    assert auth_registry.manifest_status(guarded, credentials=False) == 401
+    assert not engine_has(guarded)
+    reason = pull_error(run(function, guarded, pull), function, guarded)
+    # Engine 20.10's words for the registry's 401 (Www-Authenticate: Basic), after the request
+    # it made ('Head "http://127.0.0.1:PORT/v2/.../manifests/TAG": ').
+    assert reason.endswith("no basic auth credentials"), reason
+    assert not engine_has(guarded)
