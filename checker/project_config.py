@@ -21,11 +21,6 @@ from checker.schema import Key, KeyPath, check_table, closest, kind_of
 from checker.suppress import Ignore
 from checker.values import ENV_NAME_HINT, is_inline_json, valid_env_name
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 CONFIG_FILE = "lambdacheck.toml"
 PYPROJECT = "pyproject.toml"
 FAIL_ON_VALUES = ("error", "warning", "info")
@@ -113,6 +108,10 @@ def _load_file(path: Path, *, required: bool) -> ProjectConfig | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):  # here: only when there is a config file
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     text = read_input_text(path, what="config file")  # regular files only, capped, UTF-8
     try:
         return tomllib.loads(text)

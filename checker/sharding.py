@@ -7,7 +7,6 @@ depend only on the targets' labels, so every machine computes the same split.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -15,9 +14,10 @@ from typing import Protocol, TypeVar
 from checker.errors import UsageError
 from checker.findings import TargetId
 from checker.image.ref import ImageRef
+from checker.patterns import lazy_pattern
 
-_SHARD_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_SHARD_SPEC = lazy_pattern(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+_NOT_SLUG = lazy_pattern(r"[^a-z0-9]+")
 
 
 class Shardable(Protocol):
@@ -38,7 +38,7 @@ TargetT = TypeVar("TargetT", bound=Shardable)
 
 def parse_shard(spec: str) -> tuple[int, int]:
     """"I/N" -> (I, N), 1 <= I <= N; UsageError otherwise."""
-    match = _SHARD_SPEC.match(spec)
+    match = _SHARD_SPEC().match(spec)
     index, count = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
     if not 1 <= index <= count:
         raise UsageError(f"invalid shard '{spec}'",
@@ -124,7 +124,7 @@ def _distinct(values: Iterable[str]) -> str:
 
 
 def _slug(text: str) -> str:
-    return _NOT_SLUG.sub("-", text.lower()).strip("-") or "x"
+    return _NOT_SLUG().sub("-", text.lower()).strip("-") or "x"
 
 
 def _unique_ids(entries: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from checker.errors import CatalogError, InputError, UsageError
 from checker.findings import Severity
 from checker.inputs import MIB, decode_input, read_input_capped, read_input_text
 from checker.options import Event
+from checker.patterns import lazy_pattern
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 PAYLOAD_LIMIT = "invoke_payload_bytes"  # the catalog's name of Lambda's payload limit
@@ -42,10 +42,10 @@ def fail_on(value: str) -> Severity:
 
 def valid_env_name(name: str) -> bool:
     """Whether Lambda accepts `name` as an environment variable name (config, --env, env files)."""
-    return _ENV_NAME.fullmatch(name) is not None
+    return _ENV_NAME().fullmatch(name) is not None
 
 
-_ENV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_ENV_NAME = lazy_pattern(r"[A-Za-z][A-Za-z0-9_]*")
 ENV_NAME_HINT = "use letters, digits and underscores, starting with a letter"
 
 

@@ -14,17 +14,17 @@ where the image is read (checker/image/reader.py) and loaded (checker/runner/ima
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from checker.errors import UsageError
+from checker.patterns import lazy_pattern
 
 DAEMON = "docker-daemon"
 DOCKER_ARCHIVE = "docker-archive"
 OCI_ARCHIVE = "oci-archive"
 TRANSPORTS = (DAEMON, DOCKER_ARCHIVE, OCI_ARCHIVE)
-_INDEX = re.compile(r"@(\d+)")
+_INDEX = lazy_pattern(r"@(\d+)")
 _FORMS = {DAEMON: "docker-daemon:NAME[:TAG]", DOCKER_ARCHIVE: "docker-archive:PATH[:NAME:TAG|:@N]",
           OCI_ARCHIVE: "oci-archive:PATH[:REF|:@N]"}
 
@@ -84,7 +84,7 @@ class ImageRef:
             raise UsageError(f"{text}: no archive path", f"write {_FORMS[transport]}")
         if selector is None:
             return cls(transport, location)
-        index = _INDEX.fullmatch(selector)
+        index = _INDEX().fullmatch(selector)
         if index is not None:
             return cls(transport, location, index=int(index.group(1)))
         if selector.startswith("@"):

@@ -11,14 +11,11 @@ the layer, under the name the caller gives it. Files no one claims have no owner
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import json
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from email.parser import HeaderParser
 
 from checker.packages.tree import Tree
 
@@ -105,6 +102,9 @@ def _python_dist(tree: Tree, manifest: str, read_paths: Callable[[str, str], lis
 
 def _record_paths(text: str, info_dir: str) -> list[str]:
     """RECORD rows are `path,hash,size`; paths are relative to the dist-info's parent."""
+    import csv  # here: only a RECORD is parsed with it
+    import io
+
     base = info_dir.rpartition("/")[0]
     try:
         rows = list(csv.reader(io.StringIO(text)))
@@ -134,6 +134,8 @@ def _name_and_version(tree: Tree, info_dir: str) -> tuple[str, str | None]:
 
 def metadata_headers(text: bytes) -> dict[str, str]:
     """The first value of each header of a METADATA / PKG-INFO file (RFC 822 style)."""
+    from email.parser import HeaderParser  # here: email costs ~10 ms to import
+
     message = HeaderParser().parsestr(text.decode("utf-8", "replace"))
     headers: dict[str, str] = {}
     for key, value in message.items():

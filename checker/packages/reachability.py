@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from checker.packages.owners import package_name, read_package_json
 from checker.packages.tree import Tree
+from checker.patterns import lazy_pattern
 
 _NODE_ARCH = {"x86_64": "x64", "arm64": "arm64"}
 _PREBUILD_DIR = re.compile(r"(?:^|/)prebuilds/([a-z0-9]+)-([a-z0-9]+)/[^/]+$")
@@ -35,7 +36,7 @@ _PRE_GYP_DIR = re.compile(
 _HELPER_OS_DIRS = {"linux": "linux", "macos": "macOS", "mac": "macOS", "darwin": "macOS",
                    "windows": "Windows", "win32": "Windows", "win": "Windows"}
 # A platform package's name: ...-linux-arm64, ...-linux-x64-gnu, ...-linuxmusl-x64, ...
-_PLATFORM_NAME = re.compile(
+_PLATFORM_NAME = lazy_pattern(
     r"[-/](linux|linuxmusl|darwin|win32|freebsd|android|openbsd|netbsd|sunos|aix|wasm32)"
     r"(?:-([a-z0-9]+))?(?:-(gnu|musl|gnueabihf|musleabihf|msvc))?$")
 _CPU_NAMES = frozenset({"x64", "arm64", "arm", "ia32", "loong64", "mips64el", "ppc64", "riscv64",
@@ -198,7 +199,7 @@ def _innermost_package_root(path: str) -> str | None:
 def platform_package_for(name: str) -> tuple[str, str | None, str | None] | None:
     """(os, cpu, libc) a platform package's name says it is for ("@img/sharp-linux-arm64" →
     ("linux", "arm64", None)); None when the name does not follow the convention."""
-    found = _PLATFORM_NAME.search(name)
+    found = _PLATFORM_NAME().search(name)
     if found is None:
         return None
     os_name, cpu, libc = found.group(1), found.group(2), found.group(3)

@@ -6,7 +6,6 @@ Renders only: pass/fail comes from RunResult.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,6 @@ from typing import TextIO
 
 from checker.errors import UsageError
 from checker.findings import CheckStatus, RunResult, Severity, TargetId, TargetResult
-from checker.report.markdown import render_markdown
 from checker.report.packages import group
 
 # GitHub shows at most 10 annotations of each level per step; past that we say how many more.
@@ -140,12 +138,16 @@ def write_outputs(result: RunResult, junit_path: Path | None, github_output: Pat
 def _output_line(name: str, value: str) -> str:
     if "\n" not in value and "\r" not in value:
         return f"{name}={value}\n"
+    import secrets  # here: only a multi-line value needs a delimiter
+
     delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
     return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
 def write_step_summary(result: RunResult, path: Path) -> None:
     """Append the Markdown summary to $GITHUB_STEP_SUMMARY."""
+    from checker.report.markdown import render_markdown  # here: resolve imports this module
+
     _append(path, render_markdown(result))
 
 

@@ -5,12 +5,12 @@ extension module that is a text linker script, an empty file, ...)."""
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 
 from checker.facts import FileFormat, MemberKind
 from checker.findings import Finding, Severity
 from checker.lambda_env import EXTENSIONS_DIR
+from checker.patterns import lazy_pattern
 from checker.rules.architecture import rebuild_hint
 from checker.rules.base import RuleContext
 from checker.rules.view import Located
@@ -18,8 +18,8 @@ from checker.rules.view import Located
 _LOADED_SUFFIXES = (".so", ".node", ".pyd")
 _FOREIGN_SUFFIXES = (".dylib", ".dll", ".exe")
 # Names Python's import dlopen()s (importlib.machinery.EXTENSION_SUFFIXES) and Node's .node.
-_TAGGED_EXTENSION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.(cpython-\d+[a-z]*-[^.]+|abi3)\.so$")
-_PLAIN_EXTENSION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.so$")
+_TAGGED_EXTENSION = lazy_pattern(r"^[A-Za-z_][A-Za-z0-9_]*\.(cpython-\d+[a-z]*-[^.]+|abi3)\.so$")
+_PLAIN_EXTENSION = lazy_pattern(r"^[A-Za-z_][A-Za-z0-9_]*\.so$")
 
 
 class NativeFormatRule:
@@ -59,9 +59,9 @@ class NativeFormatRule:
         name = posixpath.basename(loc.file.path)
         if name.endswith(".node"):
             loader = "Node's require() (process.dlopen)"
-        elif _TAGGED_EXTENSION.match(name):
+        elif _TAGGED_EXTENSION().match(name):
             loader = "Python's import"
-        elif _PLAIN_EXTENSION.match(name) and ctx.runtime.family == "python" \
+        elif _PLAIN_EXTENSION().match(name) and ctx.runtime.family == "python" \
                 and ctx.view.entry(posixpath.join(posixpath.dirname(loc.abs_path),
                                                   "__init__.py")) is not None:
             loader = "Python's import (it is a module of a package)"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from checker.catalog.model import Confidence, Platform
 from checker.facts import ElfFacts
 from checker.findings import Finding, Severity
+from checker.patterns import lazy_pattern
 from checker.rules.base import RuleContext
 from checker.rules.libc import is_musl_soname
 from checker.rules.loader import Resolution
@@ -76,13 +77,13 @@ class NeededLibrariesRule:
 
 
 LOADER_NO_FILE = "cannot open shared object file: No such file or directory"  # glibc's words
-_SONAME_STEM = re.compile(r"^(lib[^.]*)\.so")
+_SONAME_STEM = lazy_pattern(r"^(lib[^.]*)\.so")
 
 
 def _hint(soname: str, platform: Platform) -> str:
     hint = (f"bundle {soname} (and what it needs) in the artifact's lib/ (/var/task/lib) or a "
             "layer's lib/ (/opt/lib), or link it statically")
-    stem = _SONAME_STEM.match(soname)
+    stem = _SONAME_STEM().match(soname)
     if stem:
         sonames = re.compile(re.escape(stem.group(1)) + r"\.so\.\d+$")  # not dev links
         siblings = sorted(s for s in platform.libraries if sonames.match(s))

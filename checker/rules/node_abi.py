@@ -6,18 +6,22 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from checker.catalog.load import node_abi_text
 from checker.findings import Finding, Severity
-from checker.packages.fixes import npm_rebuild_fix
-from checker.packages.node_abi import AbiTable, check_addons, parse_abi_table
 from checker.packages.reachability import Verdict
 from checker.rules.base import NotApplicable, RuleContext
+
+if TYPE_CHECKING:
+    from checker.packages.node_abi import AbiTable
 
 
 @functools.lru_cache(maxsize=1)
 def abi_table() -> AbiTable:
     """The shipped table Node major → NODE_MODULE_VERSION (Node's own ABI registry)."""
+    from checker.packages.node_abi import parse_abi_table  # Node runtimes only
+
     return parse_abi_table(node_abi_text())
 
 
@@ -34,6 +38,9 @@ class NodeAbiRule:
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         major = node_major(ctx)
+        from checker.packages.fixes import npm_rebuild_fix  # Node runtimes only
+        from checker.packages.node_abi import check_addons
+
         table = abi_table()
         if major not in table.by_major:
             raise NotApplicable(f"Node {major} is not in the shipped ABI table")

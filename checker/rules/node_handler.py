@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from checker.catalog.model import HandlerStyle
 from checker.findings import Finding, Severity
 from checker.lambda_env import TASK_ROOT
-from checker.packages.node_handler import Export, find_export
 from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.handler import NODE_SUFFIXES
 
@@ -33,6 +32,8 @@ class NodeHandlerRule:
             source = ctx.tree.text(found.abs_path)
         if source is None:
             return  # too large to read: nothing is claimed
+        from checker.packages.node_handler import Export, find_export  # Node runtimes only
+
         verdict = find_export(source, handler)
         if verdict.verdict is Export.MISSING and verdict.message is not None:
             yield Finding(

@@ -6,15 +6,18 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-
-from packaging.tags import Tag, compatible_tags, cpython_tags, parse_tag
+from typing import TYPE_CHECKING
 
 from checker.findings import Finding, Severity
 from checker.lambda_env import Arch
+from checker.patterns import lazy_pattern
 from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.view import Located
 
-_EXTENSION = re.compile(r"^(?P<module>[^.]+)\.cpython-(?P<version>\d)(?P<minor>\d+)[a-z]*"
+if TYPE_CHECKING:
+    from packaging.tags import Tag
+
+_EXTENSION = lazy_pattern(r"^(?P<module>[^.]+)\.cpython-(?P<version>\d)(?P<minor>\d+)[a-z]*"
                         r"-(?P<platform>[^.]+)\.so$")
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
@@ -45,7 +48,7 @@ class PythonAbiRule:
         wrong: dict[str, list[Located]] = {}
         present = {loc.abs_path for loc in ctx.view}
         for loc in ctx.files():
-            match = _EXTENSION.match(posixpath.basename(loc.file.path))
+            match = _EXTENSION().match(posixpath.basename(loc.file.path))
             if match is None:
                 continue
             built = (int(match.group("version")), int(match.group("minor")))
@@ -130,6 +133,8 @@ def supported_tags(version: tuple[int, int], arch: str, glibc: str, *,
     With local=False, `linux_<arch>` (a wheel built on the build machine, glibc unknown) is
     left out so that such wheels can be told apart from ones that are known to fit.
     """
+    from packaging.tags import compatible_tags, cpython_tags  # Python runtimes only
+
     platforms = manylinux_platforms(arch, glibc)
     if not local:
         platforms = [p for p in platforms if not p.startswith("linux_")]
@@ -161,6 +166,8 @@ def _parse_tags(wheel_tags: list[str]) -> set[Tag]:
 
 
 def _parse_tag(tag: str) -> frozenset[Tag]:
+    from packaging.tags import parse_tag
+
     try:
         return parse_tag(tag)
     except ValueError:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checker.findings import Finding, Severity
-from checker.packages.python_meta import pyc_magic
 from checker.rules.base import RuleContext
 from checker.rules.python_abi import python_version
 
@@ -17,6 +16,8 @@ class PythonBytecodeRule:
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         python = python_version(ctx)
+        from checker.packages.python_meta import pyc_magic  # packaging: Python runtimes only
+
         shown = f"{python[0]}.{python[1]}"
         for bad in pyc_magic(ctx.tree, python):
             by = f"Python {bad.compiled_by[0]}.{bad.compiled_by[1]}" if bad.compiled_by \

@@ -11,12 +11,14 @@ Parsing numpy, scipy and pandas on every check cost more than reading the whole 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from checker.findings import Finding, Severity
-from checker.packages.owners import Ecosystem, Owners
-from checker.packages.python_imports import check_grammar
 from checker.rules.base import NotApplicable, RuleContext
 from checker.rules.python_abi import python_version
+
+if TYPE_CHECKING:
+    from checker.packages.owners import Owners
 
 
 class PythonGrammarRule:
@@ -25,6 +27,8 @@ class PythonGrammarRule:
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         python = python_version(ctx)
+        from checker.packages.python_imports import check_grammar  # Python runtimes only
+
         module = (ctx.handler or "").rpartition(".")[0]
         if not module:
             raise NotApplicable("no Python handler module given")
@@ -54,5 +58,7 @@ class PythonGrammarRule:
 
 
 def _installed(owners: Owners, path: str) -> bool:
+    from checker.packages.owners import Ecosystem
+
     owner = owners.owner(path)
     return owner is not None and owner.ecosystem is Ecosystem.PYTHON

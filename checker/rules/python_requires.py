@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from checker.findings import Finding, Severity
 from checker.lambda_env import Arch
-from checker.packages.python_meta import requires_python
 from checker.rules.base import RuleContext
 from checker.rules.python_abi import python_version
 
@@ -22,6 +21,8 @@ class PythonRequiresRule:
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         python = python_version(ctx)
+        from checker.packages.python_meta import requires_python  # Python runtimes only
+
         late = {m.manifest for m in requires_python(ctx.tree, python, _LATE_MICRO)}
         shown = f"{python[0]}.{python[1]}"
         for found in requires_python(ctx.tree, python, 0):

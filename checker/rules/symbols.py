@@ -13,6 +13,7 @@ from checker.catalog.model import Confidence, SystemLibrary
 from checker.facts import VersionNeed
 from checker.findings import Finding, Severity
 from checker.lambda_env import LANG_DIR, SYSTEM_LIBRARY_DIRS, Arch
+from checker.patterns import lazy_pattern
 from checker.rules.base import RuleContext
 from checker.rules.loader import Resolution
 from checker.rules.view import Located
@@ -79,14 +80,14 @@ class SymbolVersionsRule:
         )
 
 
-GLIBC_SONAMES = re.compile(
+GLIBC_SONAMES = lazy_pattern(
     r"^(libc|libm|libmvec|libpthread|libdl|librt|libresolv|libutil|libanl|libnsl|libBrokenLocale"
     r"|libthread_db|libc_malloc_debug|libnss_\w+)\.so\.\d+$|^ld-linux[-\w]*\.so\.\d+$")
 
 
 def is_glibc(soname: str) -> bool:
     """A library glibc itself ships: its GLIBC_ nodes follow from glibc's version."""
-    return GLIBC_SONAMES.match(soname) is not None
+    return GLIBC_SONAMES().match(soname) is not None
 
 
 def _classify(ctx: RuleContext, found: Resolution,
