@@ -2,22 +2,23 @@
 
 Exit codes (errors.py): 0 passed, 1 a check failed at --fail-on, 2 usage error or unreadable
 input, 3 internal error, 130 interrupted.
+
+Start-up is part of every call: typer builds the click command of each registered command
+from its signature, so main() registers only the command argv names (build_app); the modules
+a command needs (resolve, pipeline, catalog, output, ...) are imported in its function.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 
 from checker import __version__
-from checker.catalog.load import load_catalog
 from checker.errors import (
     EXIT_ERROR,
     EXIT_FINDINGS,
@@ -36,16 +37,9 @@ from checker.lambda_env import (
     TIMEOUT_RANGE_S,
 )
 from checker.options import NetworkMode, OutputFormat, PullPolicy
-from checker.output import emit, progress_meter
-from checker.pipeline import perform
-from checker.resolve import CommandLine, ExecLine, resolve, resolve_targets
-from checker.sharding import matrix_document, ordered
-from checker.values import runtime_by_name
 
-app = typer.Typer(pretty_exceptions_enable=False, add_completion=False, no_args_is_help=True,
-                  help="Prove an AWS Lambda artifact runs on its runtime before you deploy it.")
-runtimes_app = typer.Typer(help="The runtime catalog: list, show, probe.")
-app.add_typer(runtimes_app, name="runtimes")
+if TYPE_CHECKING:
+    from checker.resolve import CommandLine
 
 # Options shared by check and run (Typer reads them from the signatures).
 # readable=False: the reader says why, in one line
@@ -95,7 +89,6 @@ ManagedInstances = Annotated[bool, typer.Option(help="The functions run on Lambd
                                                 "CapacityProviderConfig): their memory range.")]
 
 
-@app.command(epilog=ARTIFACTS_HELP)
 def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
           handler: Handler = None, layer: Layers = [], junit: Junit = None,  # noqa: B006
           fmt: Fmt = OutputFormat.TEXT, fail_on_: FailOnOpt = None,
@@ -106,6 +99,8 @@ def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [], 
           write_baseline: WriteBaseline = None,
           managed_instances: ManagedInstances = False) -> None:
     """Check artifacts statically against the runtime catalog (no Docker needed)."""
+    from checker.resolve import CommandLine
+
     _finish(CommandLine(
         artifacts=tuple(artifacts), runtimes=tuple(runtime), arches=tuple(arch),
         handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
@@ -115,7 +110,6 @@ def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [], 
         managed_instances=managed_instances))
 
 
-@app.command(epilog=ARTIFACTS_HELP)
 def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
         handler: Handler = None, layer: Layers = [], junit: Junit = None,  # noqa: B006
         fmt: Fmt = OutputFormat.TEXT, fail_on_: FailOnOpt = None,
@@ -162,6 +156,8 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         fail_fast: Annotated[bool, typer.Option(help="Do not execute targets whose static "
                                                 "checks failed.")] = False) -> None:
     """Check statically, then run in the Lambda emulator image with the RIE."""
+    from checker.resolve import CommandLine, ExecLine
+
     _finish(CommandLine(
         artifacts=tuple(artifacts), runtimes=tuple(runtime), arches=tuple(arch),
         handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
@@ -175,7 +171,6 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
             require_exec=require_exec, fail_fast=fail_fast)))
 
 
-@app.command(epilog=ARTIFACTS_HELP)
 def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
          handler: Handler = None, layer: Layers = [],  # noqa: B006
          runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
@@ -187,6 +182,11 @@ def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  
                                                       "entries (targets share shards).",
                                                       min=1)] = None) -> None:
     """List the targets a check would run, or print them as a CI matrix."""
+    import json
+
+    from checker.resolve import CommandLine, resolve_targets
+    from checker.sharding import matrix_document, ordered
+
     selected = resolve_targets(CommandLine(
         artifacts=tuple(artifacts), runtimes=tuple(runtime), arches=tuple(arch),
         handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
@@ -202,7 +202,6 @@ def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  
         typer.echo(target.id.label())
 
 
-@app.command()
 def inspect(file: Annotated[Path, typer.Argument(help="An ELF file, or a ZIP/folder.")]) -> None:
     """Print the ELF facts of a file (or of each ELF in a ZIP or folder)."""
     from checker.inspection import inspect_path
@@ -210,7 +209,6 @@ def inspect(file: Annotated[Path, typer.Argument(help="An ELF file, or a ZIP/fol
     inspect_path(file, sys.stdout)
 
 
-@app.command()
 def clean() -> None:
     """Remove containers left behind by killed lambdacheck runs."""
     from checker.runner import clean_leftovers
@@ -224,7 +222,6 @@ ForArtifact = Annotated[Path | None, typer.Option(
     "supported runtime and architecture and print which can run it.")]
 
 
-@runtimes_app.callback(invoke_without_command=True)
 def runtimes_list(ctx: typer.Context, runtime_file: RuntimeFiles = [],  # noqa: B006
                   for_artifact: ForArtifact = None, handler: Handler = None,
                   layer: Layers = [],  # noqa: B006
@@ -235,6 +232,9 @@ def runtimes_list(ctx: typer.Context, runtime_file: RuntimeFiles = [],  # noqa: 
         return
     if for_artifact is not None:
         _runtimes_for(for_artifact, runtime_file, handler, layer, fmt)
+    from datetime import date
+
+    from checker.catalog.load import load_catalog
     from checker.report.catalog_text import render_runtime_table
 
     render_runtime_table(load_catalog(runtime_file), sys.stdout, date.today())
@@ -242,6 +242,9 @@ def runtimes_list(ctx: typer.Context, runtime_file: RuntimeFiles = [],  # noqa: 
 
 def _runtimes_for(artifact: Path, runtime_files: list[Path], handler: str | None,
                   layers: list[Path], fmt: OutputFormat) -> None:
+    from datetime import date
+
+    from checker.catalog.load import load_catalog
     from checker.matrix import build_matrix
     from checker.report.matrix import render_matrix_json, render_matrix_text
 
@@ -253,16 +256,16 @@ def _runtimes_for(artifact: Path, runtime_files: list[Path], handler: str | None
     raise _Done(EXIT_OK if matrix.runs_anywhere else EXIT_FINDINGS)
 
 
-@runtimes_app.command("show")
 def runtimes_show(name: str, runtime_file: RuntimeFiles = []) -> None:  # noqa: B006
     """Print one runtime with every fact and its sources."""
+    from checker.catalog.load import load_catalog
     from checker.report.catalog_text import render_runtime
+    from checker.values import runtime_by_name
 
     catalog = load_catalog(runtime_file)
     render_runtime(runtime_by_name(name, catalog), catalog, sys.stdout)
 
 
-@runtimes_app.command("probe")
 def runtimes_probe(image: str, name: Annotated[str, typer.Option(help="Runtime name to write.")],
                    arch: Annotated[str, typer.Option()] = DEFAULT_ARCH.value,
                    output: Annotated[Path | None, typer.Option(
@@ -286,10 +289,55 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
                                                 is_eager=True)] = False) -> None:
     """Prove an AWS Lambda artifact runs on its runtime before you deploy it."""
+
+
+def _add_runtimes(app: typer.Typer) -> None:
+    runtimes_app = typer.Typer(help="The runtime catalog: list, show, probe.")
+    runtimes_app.callback(invoke_without_command=True)(runtimes_list)
+    runtimes_app.command("show")(runtimes_show)
+    runtimes_app.command("probe")(runtimes_probe)
+    app.add_typer(runtimes_app, name="runtimes")
+
+
+# Each command's registration, in the order `lambdacheck --help` lists them.
+COMMANDS: dict[str, Callable[[typer.Typer], object]] = {
+    "check": lambda app: app.command(epilog=ARTIFACTS_HELP)(check),
+    "run": lambda app: app.command(epilog=ARTIFACTS_HELP)(run),
+    "plan": lambda app: app.command(epilog=ARTIFACTS_HELP)(plan),
+    "inspect": lambda app: app.command()(inspect),
+    "clean": lambda app: app.command()(clean),
+    "runtimes": _add_runtimes,
+}
+
+
+def build_app(*names: str) -> typer.Typer:
+    """The command line with the commands `names` registered (all of them by default).
+
+    typer turns every registered command's signature into click parameters on each call, so
+    main() registers only the one argv names: its --help, usage errors and parsing are the
+    same as in the full app (a command's usage and help never mention its siblings)."""
+    app = typer.Typer(pretty_exceptions_enable=False, add_completion=False, no_args_is_help=True,
+                      help="Prove an AWS Lambda artifact runs on its runtime before you "
+                           "deploy it.")
+    app.callback()(_root)
+    for name in names or COMMANDS:
+        COMMANDS[name](app)
+    return app
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The app that parses `args`: only the command they start with, when they start with
+    one; the full app for the top level (no command, --help, --version, a typo: click's "No
+    such command 'chek'. Did you mean 'check'?" needs every name) and for shell completion."""
+    if args and args[0] in COMMANDS and _COMPLETE_VAR not in os.environ:
+        return build_app(args[0])
+    return build_app()
+
+
+_COMPLETE_VAR = "_LAMBDACHECK_COMPLETE"  # click's completion switch for prog_name lambdacheck
 
 
 class _Done(Exception):
@@ -299,6 +347,10 @@ class _Done(Exception):
 
 
 def _finish(line: CommandLine) -> None:
+    from checker.output import emit, progress_meter
+    from checker.pipeline import perform
+    from checker.resolve import resolve
+
     run_ = resolve(line, Path.cwd(), environ=os.environ, tty=sys.stdout.isatty())
     meter = progress_meter()
     with meter.ticking():  # a slow pull still gets its line every few seconds
@@ -308,13 +360,15 @@ def _finish(line: CommandLine) -> None:
     raise _Done(emit(result, run_.report, artifacts))
 
 
-# typer 0.29 parses with a click of its own (typer._click) and raises its own Exit and Abort;
-# earlier typers use the standalone click. The click typer really uses is the one its public
-# BadParameter comes from: catch that click's exceptions and the standalone click's alike.
+# typer 0.28 parses with a click of its own (typer._click) and raises its own Exit and Abort
+# (typer.Exit, typer.Abort); earlier typers use the standalone click, whose Exit and Abort
+# typer.Exit and typer.Abort are. The click typer really uses is the one its public
+# BadParameter comes from: its ClickException is the one the parser raises. (Importing the
+# standalone click as well would cost ~18 ms per call under typer 0.28, which never uses it.)
 _TYPER_CLICK = sys.modules[typer.BadParameter.__module__]
-_CLICK_ERRORS = (click.ClickException, _TYPER_CLICK.ClickException)
-_EXITS = (click.exceptions.Exit, typer.Exit)
-_ABORTS = (KeyboardInterrupt, click.exceptions.Abort, typer.Abort)
+_CLICK_ERRORS = (_TYPER_CLICK.ClickException,)
+_EXITS = (typer.Exit,)
+_ABORTS = (KeyboardInterrupt, typer.Abort)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -322,7 +376,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv)
     args = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--debug"]
     try:
-        returned = app(args=args, prog_name="lambdacheck", standalone_mode=False)
+        returned = app_for(args)(args=args, prog_name="lambdacheck", standalone_mode=False)
         code = returned if isinstance(returned, int) else 0  # click returns 130 on Ctrl-C
     except _Done as done:
         code = done.code
