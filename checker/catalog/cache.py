@@ -1,14 +1,36 @@
-"""The catalog's load cache: the built Catalog, pickled once, read back while nothing changed.
+"""The catalog's load cache: the built catalog stored once, each runtime read back on its own.
 
-Parsing and checking ~60 TOML files costs ~100 ms; unpickling their result a fraction of that.
-An entry is valid for one key: the sha256 of lambdacheck's version, the Python version, the
-source of the modules that build the catalog, the day (notes word blocked dates against it),
-and the label, origin and text of every catalog file (the shipped ones and each --runtime-file).
+Parsing and checking ~60 TOML files costs ~100 ms; a `check` of one function on one runtime
+needs one runtime of the ~50. An entry therefore holds an index (the runtime names, their
+architectures, the limits) and, each pickled on its own, every runtime (with its OS inventory),
+the sources, and the whole catalog in one piece for the commands that list everything. A load
+reads and checks the index and hands out a Catalog whose runtimes and sources are read from the
+entry when first asked for (`RuntimeIndex`): a check pays for its runtime only; listing or
+comparing all of them reads the whole catalog at once, as cheap as a handful of single ones.
+
+Validity. An entry belongs to one key: the sha256 of lambdacheck's version, the Python version,
+the day (notes word blocked dates against it), the source of the modules that build the catalog
+and the label, origin and sha256 of the text of every catalog file (the shipped ones and each
+--runtime-file); the key is the entry's second line. Hashing every file's text on each command
+means reading them all, so the entry also keeps each file's stat signature (size, mtime_ns,
+ctime_ns, inode, device) next to its digest, as Python's .pyc check and git's index do: a file
+whose signature is unchanged has the text it had, and its recorded digest stands for it. That
+is trusted only where it can be: a file without a signature (not a regular file, inode 0 as on
+some FUSE and network file systems, a shipped catalog read from a zip) is read and hashed; so
+is one changed (stat differs: a touched file whose text is the same still hits) and one "racy"
+one, whose mtime or ctime lies within two seconds of the entry's own mtime (a same-size edit
+within one clock tick of the stamp leaves the stat unchanged; git's racy-clean rule), and once
+such a file has aged past that window, a hit moves the entry's mtime forward so the next load
+trusts its stat again. ctime is in the signature because nothing but the kernel sets it: a
+`touch -d` back to the old mtime still shows. So a warm load stats ~70 files instead of
+reading and hashing ~1 MB; a stale signature only ever costs a read, never a wrong hit.
+
 The cache lives in $LAMBDACHECK_CACHE_DIR if set, else $XDG_CACHE_HOME/lambdacheck (default
 ~/.cache/lambdacheck), one file per set of catalog files, written atomically (a temporary file,
 then a rename). Anything wrong with it (stale, truncated, corrupted, writable by others, a
-directory that cannot be written) only means no cache: the catalog is built from the files as
-if there were none. LAMBDACHECK_NO_CACHE=1 turns it off.
+directory that cannot be written, an entry that changes under a loaded catalog) only means no
+cache: the catalog is built from the files as if there were none. LAMBDACHECK_NO_CACHE=1 turns
+it off.
 """
 
 from __future__ import annotations
@@ -19,23 +41,46 @@ import io
 import os
 import pickle
 import stat
+import struct
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence, ValuesView
+from datetime import date
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import checker
-from checker.catalog.model import Catalog
+from checker.catalog.model import Catalog, Limit, Runtime, Source
 
 NO_CACHE_ENV = "LAMBDACHECK_NO_CACHE"
 CACHE_DIR_ENV = "LAMBDACHECK_CACHE_DIR"
-_MAGIC = b"lambdacheck-catalog-cache 1\n"
+_MAGIC = b"lambdacheck-catalog-cache 2\n"
 _FORMAT = 5  # pickle protocol (Python 3.8+)
 _CAP = 64 * 1024 * 1024  # a cache file larger than this is not ours
+_HEAD_CAP = 4 * 1024 * 1024  # nor an index larger than this
+_LENGTH = struct.Struct(">Q")
+_RACY_NS = 2_000_000_000  # a file changed this close to the entry's mtime: its stat is no proof
+_BULK_AFTER = 3  # after this many runtimes read one by one, read the whole catalog
 # the modules whose code decides what a built catalog looks like (besides the files)
 _CODE = (*(f"catalog/{name}.py" for name in ("model", "build", "schema", "merge", "cache")),
          "schema.py", "lambda_env.py")
+
+Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
+
+
+class Document:
+    """One catalog file: its label in messages, its origin (merge.SHIPPED or the --runtime-file
+    path), how to read its text (raising the one-line error), and the file itself when it is
+    one on disk whose stat can stand for its text. (Plain classes here, not dataclasses: this
+    module is imported by every command, and a dataclass costs ~0.5 ms to create.)"""
+
+    __slots__ = ("label", "origin", "path", "read")
+
+    def __init__(self, label: str, origin: str, read: Callable[[], str],
+                 path: Path | None = None) -> None:
+        self.label, self.origin, self.read, self.path = label, origin, read, path
 
 
 def cache_dir() -> Path | None:
@@ -54,73 +99,239 @@ def cache_dir() -> Path | None:
     return Path(base) / "lambdacheck"
 
 
-def catalog_key(parts: Iterable[str]) -> str | None:
-    """The sha256 naming one built catalog: the code that builds it and `parts` (the day, and
-    each file's label, origin and text). None when the code cannot be read (then no cache)."""
-    digest = hashlib.sha256()
-    package = Path(checker.__file__).parent
-    digest.update(f"{checker.__version__}\0{sys.version}\0".encode())
-    try:
-        for name in _CODE:
-            digest.update((package / name).read_bytes())
-            digest.update(b"\0")
-    except OSError:
-        return None
-    for part in parts:
-        digest.update(part.encode("utf-8", "surrogateescape"))
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def slot_name(labels: Iterable[str]) -> str:
+def slot_name(labels: Sequence[str]) -> str:
     """The file one set of catalog files (the same command line) keeps its entry in."""
     return "catalog-" + hashlib.sha256("\0".join(labels).encode("utf-8", "surrogateescape")
                                        ).hexdigest()[:16] + ".pickle"
 
 
-def read_cached(directory: Path, slot: str, key: str) -> Catalog | None:
-    """The catalog stored under `key`, or None: no entry, another key, or anything amiss."""
+def signature(path: Path) -> Signature | None:
+    """The stat signature of a regular file, or None when there is none to trust."""
     try:
-        fd = os.open(directory / slot, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+        info = path.stat()
+    except (OSError, ValueError):
         return None
-    with os.fdopen(fd, "rb") as handle:
+    if not stat.S_ISREG(info.st_mode) or info.st_ino == 0:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# ---- the stamp: what an entry was built from -------------------------------------------------
+
+class _Stamped:
+    """One file as it was when the entry was built: label, origin, signature, digest."""
+
+    __slots__ = ("digest", "label", "origin", "signature")
+
+    def __init__(self, label: str, origin: str, signature: Signature | None,
+                 digest: str) -> None:
+        self.label, self.origin, self.signature, self.digest = label, origin, signature, digest
+
+
+def _code_files() -> list[Path]:
+    package = Path(checker.__file__).parent
+    return [package / name for name in _CODE]
+
+
+def _read_code(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", "surrogateescape")
+
+
+def _code_stamp() -> tuple[_Stamped, ...] | None:
+    """The catalog code as it is now (read: it is small); None when it cannot be read."""
+    stamped = []
+    for path in _code_files():
+        before = signature(path)
         try:
-            info = os.fstat(handle.fileno())
-            if not _trusted(info) or info.st_size > _CAP:
-                return None
-            data = handle.read(_CAP + 1)
+            text = _read_code(path)
         except OSError:
             return None
-    header = _MAGIC + key.encode("ascii") + b"\n"
-    if not data.startswith(header):
-        return None
-    try:
-        catalog = pickle.loads(data[len(header):])  # our own file, checked above
-    except Exception:  # noqa: BLE001 - unpickling garbage raises almost anything: rebuild
-        return None
-    return catalog if isinstance(catalog, Catalog) else None
+        stamped.append(_Stamped(path.name, "code", before, _digest(text)))
+    return tuple(stamped)
+
+
+def _key(day: date, code: Sequence[_Stamped], documents: Sequence[_Stamped]) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{checker.__version__}\0{sys.version}\0{day.isoformat()}\0".encode())
+    for item in (*code, *documents):
+        digest.update(f"{item.label}\0{item.origin}\0{item.digest}\0".encode(
+            "utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+# ---- the public entry points -------------------------------------------------------------
+
+def load(documents: Sequence[Document], day: date,
+         build: Callable[[Sequence[tuple[str, str, str]], date], Catalog]) -> Catalog:
+    """The catalog `documents` define: from the cache when an entry of the same files is
+    there, else `build` (label, text, origin) -> Catalog, stored for the next load."""
+    where = cache_dir()
+    if where is None:
+        return build([(d.label, d.read(), d.origin) for d in documents], day)
+    slot = slot_name([d.label for d in documents])
+    cached = _read_entry(where, slot, documents, day, build)
+    if cached is not None:
+        return cached
+    stamped, texts = [], []
+    for document in documents:
+        before = signature(document.path) if document.path is not None else None
+        text = document.read()  # stat first: a change after it shows as a changed signature
+        texts.append((document.label, text, document.origin))
+        stamped.append(_Stamped(document.label, document.origin, before, _digest(text)))
+    catalog = build(texts, day)
+    code = _code_stamp()
+    if code is not None:
+        _write(where, slot, _key(day, code, stamped), catalog, (code, tuple(stamped)))
+    return catalog
 
 
 def write_cached(directory: Path, slot: str, key: str, catalog: Catalog) -> None:
-    """Store `catalog` under `key`, atomically; on any failure there is simply no cache."""
+    """Store `catalog` under `key` with no file signatures (a load then checks the key against
+    the files' texts); on any failure there is simply no cache."""
+    _write(directory, slot, key, catalog, None)
+
+
+# ---- reading -----------------------------------------------------------------------------
+
+_Stamp = tuple[tuple[_Stamped, ...], tuple[_Stamped, ...]]  # the code's files, the catalog's
+
+
+class _Index:
+    """The head of an entry: what it was built from, and where each of its pickles is."""
+
+    __slots__ = ("arches", "limits", "runtimes", "size", "sources", "stamp", "whole")
+
+    def __init__(self, stamp: _Stamp | None, runtimes: Mapping[str, tuple[int, int]],
+                 arches: tuple[str, ...], limits: Mapping[str, Limit],
+                 sources: tuple[int, int], whole: tuple[int, int], size: int) -> None:
+        self.stamp = stamp
+        self.runtimes = runtimes  # name -> (offset, length) of its pickle
+        self.arches = arches  # every architecture some runtime has
+        self.limits = limits
+        self.sources, self.whole = sources, whole
+        self.size = size  # of the whole entry file
+
+
+def _open_trusted(path: Path) -> tuple[int, os.stat_result] | None:
     try:
-        payload = _dumps(catalog)
-    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        return  # something in the model that does not pickle: no cache, never a crash
-    temporary = directory / f".{slot}.{os.getpid()}.tmp"
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(_MAGIC + key.encode("ascii") + b"\n" + payload)
-            temporary.replace(directory / slot)
-        finally:
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
-        return
+        return None
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        return None
+    if not _trusted(info) or info.st_size > _CAP:
+        os.close(fd)
+        return None
+    return fd, info
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes | None:
+    try:
+        data = os.pread(fd, length, offset)
+    except OSError:
+        return None
+    return data if len(data) == length else None
+
+
+def _read_entry(where: Path, slot: str, documents: Sequence[Document], day: date,
+                build: Callable[[Sequence[tuple[str, str, str]], date], Catalog]
+                ) -> Catalog | None:
+    path = where / slot
+    opened = _open_trusted(path)
+    if opened is None:
+        return None
+    fd, info = opened
+    try:
+        found = _read_index(fd, info)
+        if found is None:
+            return None
+        key, index = found
+        fresh = _verify(key, index, documents, day, info.st_mtime_ns)
+        if fresh is None:
+            return None
+        if fresh:  # every file's stat is proof again: the next load need not read them
+            with contextlib.suppress(OSError, NotImplementedError):
+                now = time.time_ns()
+                os.utime(fd, ns=(now, now))
+                info = os.fstat(fd)
+        identity = (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns)
+    finally:
+        os.close(fd)
+    store = _Store(path, identity, index, lambda: build(
+        [(d.label, d.read(), d.origin) for d in documents], day))
+    return Catalog(runtimes=RuntimeIndex(store), sources=_LazySources(store),
+                   limits=index.limits)
+
+
+def _read_index(fd: int, info: os.stat_result) -> tuple[str, _Index] | None:
+    head = _pread(fd, min(info.st_size, len(_MAGIC) + 65 + _LENGTH.size), 0)
+    if head is None or not head.startswith(_MAGIC) or len(head) < len(_MAGIC) + 65 + 8:
+        return None
+    key_end = len(_MAGIC) + 64
+    if head[key_end:key_end + 1] != b"\n":
+        return None
+    key = head[len(_MAGIC):key_end].decode("ascii", "replace")
+    (length,) = _LENGTH.unpack_from(head, key_end + 1)
+    start = len(head)
+    if length > _HEAD_CAP or start + length > info.st_size:
+        return None
+    data = _pread(fd, length, start)
+    if data is None:
+        return None
+    try:
+        index = pickle.loads(data)  # our own file, checked by _open_trusted
+    except Exception:  # noqa: BLE001 - unpickling garbage raises almost anything: rebuild
+        return None
+    if not isinstance(index, _Index) or index.size != info.st_size:
+        return None  # truncated, or grown: not as written
+    return key, index
+
+
+def _verify(key: str, index: _Index, documents: Sequence[Document], day: date,
+            written_ns: int) -> bool | None:
+    """None when the entry is not of these files; else whether a file had to be read that now
+    would not (then moving the entry's mtime forward makes the next load trust its stat)."""
+    if index.stamp is None:  # written without signatures: the texts decide
+        code_now = _code_stamp()
+        if code_now is None:
+            return None
+        stamped = [_Stamped(d.label, d.origin, None, _digest(d.read())) for d in documents]
+        return False if _key(day, code_now, stamped) == key else None
+    code, recorded = index.stamp
+    if len(code) != len(_CODE) or len(recorded) != len(documents) or any(
+            r.label != d.label or r.origin != d.origin
+            for r, d in zip(recorded, documents, strict=True)):
+        return None
+    checks: list[tuple[_Stamped, Path | None, Callable[[], str]]] = [
+        (item, path, partial(_read_code, path))
+        for item, path in zip(code, _code_files(), strict=True)]
+    checks += [(item, d.path, d.read) for item, d in zip(recorded, documents, strict=True)]
+    now = time.time_ns()
+    read_any = racy_now = False
+    for item, path, read in checks:
+        sig = signature(path) if path is not None else None
+        if sig is not None and sig != item.signature:
+            return None  # changed (or touched, copied: rebuilt once, its stat is proof again)
+        if sig is not None and max(sig[1], sig[2]) < written_ns - _RACY_NS:
+            continue  # unchanged since well before the entry was written: its digest holds
+        try:
+            text = read()  # no signature, or racy: the text decides
+        except OSError:
+            return None
+        if _digest(text) != item.digest:
+            return None
+        read_any = True
+        racy_now = racy_now or sig is None or max(sig[1], sig[2]) >= now - _RACY_NS
+    if _key(day, code, recorded) != key:
+        return None
+    return read_any and not racy_now
 
 
 def _trusted(info: os.stat_result) -> bool:
@@ -130,6 +341,146 @@ def _trusted(info: os.stat_result) -> bool:
     return stat.S_ISREG(info.st_mode) and owned and not info.st_mode & (stat.S_IWGRP
                                                                          | stat.S_IWOTH)
 
+
+class _Store:
+    """The pickles of one entry, read when first asked for. Should the entry change under a
+    loaded catalog (replaced, damaged), the catalog is built from the files instead."""
+
+    def __init__(self, path: Path, identity: tuple[int, int, int, int], index: _Index,
+                 rebuild: Callable[[], Catalog]) -> None:
+        self.path, self.identity, self.index = path, identity, index
+        self._rebuild = rebuild
+        self._whole: Catalog | None = None
+
+    def part(self, span: tuple[int, int]) -> Any:
+        if self._whole is None:
+            value = self._read(span)
+            if value is not None:
+                return value
+            self._whole = self._rebuild()
+        return None
+
+    def whole(self) -> Catalog:
+        if self._whole is None:
+            value = self._read(self.index.whole)
+            self._whole = value if isinstance(value, Catalog) else self._rebuild()
+        return self._whole
+
+    def _read(self, span: tuple[int, int]) -> Any:
+        opened = _open_trusted(self.path)
+        if opened is None:
+            return None
+        fd, info = opened
+        try:
+            if (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns) != self.identity:
+                return None
+            data = _pread(fd, span[1], span[0])
+        finally:
+            os.close(fd)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)  # our own file, checked by _open_trusted
+        except Exception:  # noqa: BLE001 - unpickling garbage raises almost anything
+            return None
+
+
+class RuntimeIndex(Mapping[str, Runtime]):
+    """A cached catalog's runtimes: names and architectures from the index, each runtime read
+    when first asked for; values(), items() and comparisons read them all in one piece."""
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+        self._names = store.index.runtimes
+        self._loaded: dict[str, Runtime] = {}
+        self._singles = 0
+
+    @property
+    def arches(self) -> tuple[str, ...]:
+        return self._store.index.arches
+
+    def __getitem__(self, name: str) -> Runtime:
+        found = self._loaded.get(name)
+        if found is not None:
+            return found
+        if name not in self._names:
+            raise KeyError(name)
+        runtime = None
+        if self._singles < _BULK_AFTER:
+            self._singles += 1
+            value = self._store.part(self._names[name])
+            runtime = value if isinstance(value, Runtime) else None
+        if runtime is None:
+            runtime = self._store.whole().runtimes[name]
+        self._loaded[name] = runtime
+        return runtime
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def _all(self) -> dict[str, Runtime]:
+        whole = self._store.whole().runtimes
+        for name in self._names:
+            self._loaded.setdefault(name, whole[name])
+        return {name: self._loaded[name] for name in self._names}
+
+    def values(self) -> ValuesView[Runtime]:
+        return self._all().values()
+
+    def items(self) -> ItemsView[str, Runtime]:
+        return self._all().items()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and self._all() == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RuntimeIndex({list(self._names)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _proxy, (self._all(),)
+
+
+class _LazySources(Mapping[str, Source]):
+    """A cached catalog's sources, read (all ~170, small) when first asked for."""
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+        self._sources: Mapping[str, Source] | None = None
+
+    def _get(self) -> Mapping[str, Source]:
+        if self._sources is None:
+            value = self._store.part(self._store.index.sources)
+            self._sources = value if isinstance(value, Mapping) else \
+                self._store.whole().sources
+        return self._sources
+
+    def __getitem__(self, name: str) -> Source:
+        return self._get()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self._get()) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _proxy, (dict(self._get()),)
+
+
+# ---- writing -----------------------------------------------------------------------------
 
 def _proxy(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(mapping)
@@ -144,7 +495,60 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def _dumps(catalog: Catalog) -> bytes:
+def _dumps(value: Any) -> bytes:
     buffer = io.BytesIO()
-    _Pickler(buffer, protocol=_FORMAT).dump(catalog)
+    _Pickler(buffer, protocol=_FORMAT).dump(value)
     return buffer.getvalue()
+
+
+def _entry(key: str, catalog: Catalog,
+           stamp: _Stamp | None) -> bytes:
+    runtimes = dict(catalog.runtimes.items())
+    whole = Catalog(runtimes=MappingProxyType(runtimes),
+                    sources=MappingProxyType(dict(catalog.sources.items())),
+                    limits=MappingProxyType(dict(catalog.limits.items())))
+    parts = [_dumps(whole), _dumps(whole.sources)] + [_dumps(r) for r in runtimes.values()]
+    arches = tuple(dict.fromkeys(a for r in runtimes.values() for a in r.arches))
+    prefix = _MAGIC + key.encode("ascii") + b"\n"
+
+    def index(size: int, offset: int) -> bytes:
+        spans = []
+        for part in parts:
+            spans.append((offset, len(part)))
+            offset += len(part)
+        return _dumps(_Index(stamp=stamp, runtimes=dict(zip(runtimes, spans[2:], strict=True)),
+                             arches=arches, limits=whole.limits, whole=spans[0],
+                             sources=spans[1], size=size))
+
+    blob_bytes = sum(len(p) for p in parts)
+    head = index(0, 0)  # spans move with the index's own length: settle it (ints grow)
+    for _ in range(4):
+        start = len(prefix) + _LENGTH.size + len(head)
+        head = index(start + blob_bytes, start)
+        if len(prefix) + _LENGTH.size + len(head) == start:
+            break
+    else:
+        raise ValueError("the index does not settle")
+    return b"".join([prefix, _LENGTH.pack(len(head)), head, *parts])
+
+
+def _write(directory: Path, slot: str, key: str, catalog: Catalog,
+           stamp: _Stamp | None) -> None:
+    """Store `catalog` under `key`, atomically; on any failure there is simply no cache."""
+    try:
+        payload = _entry(key, catalog, stamp)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+        return  # something in the model that does not pickle: no cache, never a crash
+    temporary = directory / f".{slot}.{os.getpid()}.tmp"
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+            temporary.replace(directory / slot)
+        finally:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+    except OSError:
+        return

@@ -8,9 +8,11 @@ of checker.catalog.model.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +54,15 @@ def node_abi_text() -> str:
 
 
 def _shipped_files(directory: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
+    if isinstance(directory, Path):  # on disk: no stat per entry to tell files from folders
+        with os.scandir(directory) as scan:
+            children = sorted(((e.name, e.is_dir()) for e in scan), key=lambda c: c[0])
+        for name, is_dir in children:
+            if is_dir:
+                yield from _shipped_files(directory / name, f"{prefix}{name}/")
+            elif name.endswith(".toml"):
+                yield f"{prefix}{name}", directory / name
+        return
     for child in sorted(directory.iterdir(), key=lambda c: c.name):
         if child.is_dir():
             yield from _shipped_files(child, f"{prefix}{child.name}/")
@@ -81,28 +92,18 @@ def load_catalog(extra_files: Sequence[Path] = (), *, today: date | None = None,
 
     A runtime in an extra file replaces a shipped one of the same name (its origin is the
     file); os and source ids must be new. `today` only words the notes about blocked dates.
+    From the load cache, the runtimes are read when first asked for (catalog/cache.py).
     """
     shipped = catalog_dir() if directory is None else directory  # directory: a generated one
-    documents = [(label, _read_shipped(resource, label), SHIPPED)
+    documents = [cache.Document(label, SHIPPED, partial(_read_shipped, resource, label),
+                                resource if isinstance(resource, Path) else None)
                  for label, resource in _shipped_files(shipped, "runtimes/")]
-    documents += [(str(path), _read(path), str(path)) for path in extra_files]
-    when = today or date.today()
-    where = cache.cache_dir()
-    key = None if where is None else cache.catalog_key(_key_parts(documents, when))
-    slot = cache.slot_name(label for label, _, _ in documents)
-    if where is not None and key is not None:
-        cached = cache.read_cached(where, slot, key)
-        if cached is not None:
-            return cached
+    documents += [cache.Document(str(path), str(path), partial(_read, path), path)
+                  for path in extra_files]
+    return cache.load(documents, today or date.today(), _build)
+
+
+def _build(documents: Sequence[tuple[str, str, str]], when: date) -> Catalog:
     from checker.catalog.merge import build_catalog  # imports the parser: only on a miss
 
-    catalog = build_catalog(documents, when)
-    if where is not None and key is not None:
-        cache.write_cached(where, slot, key, catalog)
-    return catalog
-
-
-def _key_parts(documents: Sequence[tuple[str, str, str]], when: date) -> Iterator[str]:
-    yield when.isoformat()
-    for document in documents:
-        yield from document
+    return build_catalog(documents, when)

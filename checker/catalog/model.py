@@ -200,3 +200,11 @@ class Catalog:
 
     def names(self) -> tuple[str, ...]:
         return tuple(sorted(self.runtimes))
+
+    def arches(self) -> tuple[str, ...]:
+        """Every architecture some runtime has (a catalog from the load cache knows them from
+        its index, without reading each runtime)."""
+        known = getattr(self.runtimes, "arches", None)
+        if isinstance(known, tuple):
+            return known
+        return tuple(dict.fromkeys(arch for r in self.runtimes.values() for arch in r.arches))
