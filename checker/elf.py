@@ -17,13 +17,12 @@ import struct
 import sys
 from array import array
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from elftools.common.exceptions import ELFError as PyElfToolsError
-from elftools.construct.core import ConstructError
-from elftools.elf.structs import ELFStructs
+from typing import TYPE_CHECKING, Any, Protocol
 
 from checker.facts import ElfFacts, VersionNeed
+
+if TYPE_CHECKING:  # pyelftools (~12 ms to import) loads when the first ELF is read
+    from elftools.elf.structs import ELFStructs
 
 ELF_MAGIC = b"\x7fELF"
 VERSION_PREFIXES = ("GLIBC_", "GLIBCXX_", "CXXABI_", "GCC_")
@@ -45,9 +44,7 @@ _MAX_PROBLEMS = 20
 _MAX_PHDR_TABLE = 65536
 _VERSYM_INDEX_MASK = 0x7FFF
 _VER_FLG_WEAK = 0x2
-_PARSE_ERRORS = (
-    ConstructError, PyElfToolsError, struct.error, ValueError, IndexError, OverflowError
-)
+_PARSE_ERRORS = (struct.error, ValueError, IndexError, OverflowError)  # and pyelftools' two
 _TABLE_TAGS = {
     "DT_STRTAB": "strtab", "DT_SYMTAB": "symtab", "DT_HASH": "hash", "DT_VERSYM": "versym",
     "DT_VERNEED": "verneed", "DT_VERDEF": "verdef",
@@ -79,9 +76,13 @@ def read_elf(stream: ByteStream) -> ElfFacts:
     the kernel (a table over 64 KiB, a wrong entry size); problems further in are recorded in
     `ElfFacts.problems`. Errors of the stream itself (OSError) propagate.
     """
+    from elftools.common.exceptions import ELFError as PyElfToolsError
+    from elftools.construct.core import ConstructError
+
     try:
         return _Reader(_Source(stream)).facts()
-    except _PARSE_ERRORS as exc:  # a safety net: the steps below record what they can
+    # a safety net: the steps below record what they can
+    except (ConstructError, PyElfToolsError, *_PARSE_ERRORS) as exc:
         raise ElfError(f"unparseable ELF structure ({type(exc).__name__})") from exc
 
 
@@ -137,6 +138,8 @@ class _Source:
 
 @functools.lru_cache(maxsize=8)
 def _basic_structs(little: bool, elf_class: int) -> ELFStructs:
+    from elftools.elf.structs import ELFStructs
+
     structs = ELFStructs(little_endian=little, elfclass=elf_class)
     structs.create_basic_structs()
     return structs
@@ -146,6 +149,8 @@ def _basic_structs(little: bool, elf_class: int) -> ELFStructs:
 def _full_structs(
     little: bool, elf_class: int, e_type: Any, machine: Any, osabi: Any
 ) -> ELFStructs:
+    from elftools.elf.structs import ELFStructs
+
     structs = ELFStructs(little_endian=little, elfclass=elf_class)
     structs.create_basic_structs()
     structs.create_advanced_structs(e_type, machine, osabi)

@@ -12,14 +12,16 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.errors import ConfigError, LambdacheckError
 from checker.inputs import read_input_text
 from checker.lambda_env import MEMORY_RANGE_MB, TIMEOUT_RANGE_S, Arch
-from checker.schema import Key, KeyPath, check_table, closest, kind_of
 from checker.suppress import Ignore
 from checker.values import ENV_NAME_HINT, is_inline_json, valid_env_name
+
+if TYPE_CHECKING:  # the validator loads only when there is a config file to read
+    from checker.schema import KeyPath
 
 CONFIG_FILE = "lambdacheck.toml"
 PYPROJECT = "pyproject.toml"
@@ -137,7 +139,11 @@ class _Table:
         return self.where.key(key).error(problem, hint)
 
     def check_keys(self, allowed: tuple[str, ...]) -> None:
-        check_table(self.data, dict.fromkeys(allowed, _ANY), self.where, on_unknown=_unknown)
+        from checker.schema import Key, check_table
+
+        # any: the readers below check each value's type and range
+        check_table(self.data, dict.fromkeys(allowed, Key("any")), self.where,
+                    on_unknown=_unknown)
 
     def get(self, key: str, read: Callable[[_Table, str, Any], Any]) -> Any:
         if key not in self.data:
@@ -145,10 +151,9 @@ class _Table:
         return read(self, key, self.data[key])
 
 
-_ANY = Key("any")  # the readers below check each value's type and range
-
-
 def _unknown(name: str, valid: Sequence[str], where: KeyPath, what: str) -> LambdacheckError:
+    from checker.schema import closest
+
     guess = closest(name, valid)
     return where.key(name).error(f"unknown {what}" + (f" (did you mean '{guess}'?)" if guess
                                                       else ""),
@@ -156,6 +161,8 @@ def _unknown(name: str, valid: Sequence[str], where: KeyPath, what: str) -> Lamb
 
 
 def _kind(value: object) -> str:
+    from checker.schema import kind_of
+
     return kind_of(value, dates="a date/time")
 
 
@@ -288,6 +295,8 @@ def _function_spec(table: _Table, keys: tuple[str, ...]) -> FunctionSpec:
 
 
 def _parse(data: Mapping[str, Any], source: Path, prefix: str) -> ProjectConfig:
+    from checker.schema import KeyPath
+
     where = KeyPath(str(source), (prefix.rstrip("."),) if prefix else (), ConfigError,
                     quote=False)
     top = _Table(data, where, source.absolute().parent)

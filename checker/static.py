@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from checker.artifact.reader import scan_artifact
 from checker.catalog import from_image
 from checker.catalog.model import Limit
-from checker.engine import ConnectExporter
 from checker.errors import UsageError
 from checker.facts import ArtifactFacts, ArtifactRole
 from checker.findings import CheckResult, Finding, TargetResult
@@ -24,6 +23,7 @@ from checker.rules.handler import handler_texts
 from checker.rules.view import FileView
 
 if TYPE_CHECKING:
+    from checker.engine import ConnectExporter  # the engine's types: only a `run` needs them
     from checker.image.reader import ImageFacts
 
 ScanKey = tuple[Path | ImageRef, ArtifactRole]
