@@ -20,7 +20,6 @@ Every binary outside these layouts is Unknown: the caller judges it as it always
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,8 +28,8 @@ from checker.packages.tree import Tree
 from checker.patterns import lazy_pattern
 
 _NODE_ARCH = {"x86_64": "x64", "arm64": "arm64"}
-_PREBUILD_DIR = re.compile(r"(?:^|/)prebuilds/([a-z0-9]+)-([a-z0-9]+)/[^/]+$")
-_PRE_GYP_DIR = re.compile(
+_PREBUILD_DIR = lazy_pattern(r"(?:^|/)prebuilds/([a-z0-9]+)-([a-z0-9]+)/[^/]+$")
+_PRE_GYP_DIR = lazy_pattern(
     r"(?:^|/)lib/binding/(?:Release/|Debug/)?(?:node|napi|electron)-v[0-9.]+-"
     r"([a-z0-9]+)-([a-z0-9]+)(?:-(glibc|musl|unknown))?/")
 _HELPER_OS_DIRS = {"linux": "linux", "macos": "macOS", "mac": "macOS", "darwin": "macOS",
@@ -98,10 +97,11 @@ def _judge_one(path: str, platform: Platform, excluded: dict[str, str]) -> Reach
     root = _innermost_package_root(path)
     if root is not None and root in excluded:
         return Reach(path, Verdict.NOT_LOADED, excluded[root], "platform-package")
-    found = _PREBUILD_DIR.search(path)
+    # (the substring tests first: most paths hold neither layout, and then nothing compiles)
+    found = _PREBUILD_DIR().search(path) if "prebuilds/" in path else None
     if found is not None and ("node_modules/" in path or path.endswith(".node")):
         return _prebuild(path, found.group(1), found.group(2), platform)
-    found = _PRE_GYP_DIR.search(path)
+    found = _PRE_GYP_DIR().search(path) if "lib/binding/" in path else None
     if found is not None:
         os_name, arch, libc = found.group(1), found.group(2), found.group(3)
         if (os_name, arch) != (platform.os, platform.node_arch) or libc == "musl":

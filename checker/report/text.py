@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import TextIO
@@ -18,6 +17,7 @@ from checker.findings import (
     TargetResult,
     active,
 )
+from checker.patterns import lazy_pattern
 from checker.report.packages import FOLDED, PackageGroup, group
 
 MAX_DETAILS = 10
@@ -25,16 +25,18 @@ MAX_OUTPUT_LINES = 20
 INDENT = "      "
 
 # Terminal escape sequences: OSC (window title, links), CSI (colours, cursor), then any other.
-_ANSI_SEQUENCE = re.compile(
+_ANSI_SEQUENCE = lazy_pattern(
     r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]"
 )
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNPRINTABLE = lazy_pattern(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_LONE_SURROGATE = lazy_pattern("[\ud800-\udfff]")
 
 
 def strip_ansi(text: str) -> str:
     """`text` without terminal escape sequences (function output may carry them)."""
-    return _ANSI_SEQUENCE.sub("", text)
+    if "\x1b" not in text:  # every sequence starts with ESC
+        return text
+    return _ANSI_SEQUENCE().sub("", text)
 
 
 _RESET = "\x1b[0m"
@@ -64,9 +66,11 @@ def _report_lines(result: RunResult, paint: _Painter) -> Iterator[str]:
 
 def printable(text: str) -> str:
     """One line, safe for a terminal: ANSI sequences dropped, control characters shown escaped."""
+    if text.isprintable():  # no control character (ESC included) and no surrogate: as it is
+        return text
     text = strip_ansi(text)
-    text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    text = _UNPRINTABLE().sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _LONE_SURROGATE().sub("\ufffd", text)
 
 
 def printable_lines(text: str) -> list[str]:
