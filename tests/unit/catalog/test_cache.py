@@ -8,9 +8,11 @@ entry written under the right key but holding a different (real) catalog is what
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -214,3 +216,93 @@ def test_a_hit_imports_neither_the_toml_parser_nor_the_schema() -> None:
     miss = run()
     assert "checker.catalog.merge" in miss
     assert run() == "[]"
+
+
+# ---- the index: one runtime read on demand, the rest from the index ----------------------------
+
+@pytest.mark.usefixtures("where")
+def test_a_hit_gives_names_and_arches_from_its_index_and_each_runtime_as_built(
+        runtimes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_catalog(today=TODAY, directory=runtimes)
+    hit = load_catalog(today=TODAY, directory=runtimes)
+    assert isinstance(hit.runtimes, cache.RuntimeIndex)  # a hit, read on demand
+    monkeypatch.setenv("LAMBDACHECK_NO_CACHE", "1")
+    fresh = load_catalog(today=TODAY, directory=runtimes)
+    assert hit.names() == fresh.names()
+    assert "python3.12" in hit.runtimes and "python9.9" not in hit.runtimes
+    assert hit.get("python9.9") is None
+    assert hit.get("nodejs22.x") == fresh.get("nodejs22.x")
+    assert hit.get("nodejs22.x") is hit.get("nodejs22.x")  # read once
+    assert len(hit.runtimes) == len(fresh.runtimes)
+    assert set(hit.arches()) == {"x86_64", "arm64"} == set(fresh.arches())
+    assert hit.sources == fresh.sources and hit.limits == fresh.limits
+    # more than a few one by one: the rest come from the whole catalog, still equal
+    assert [hit.runtimes[name] for name in hit.names()] == \
+        [fresh.runtimes[name] for name in fresh.names()]
+    assert list(hit.runtimes.values()) == list(fresh.runtimes.values())
+
+
+def test_an_entry_damaged_under_a_loaded_catalog_means_a_build_from_the_files(
+        where: Path, runtimes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_catalog(today=TODAY, directory=runtimes)
+    hit = load_catalog(today=TODAY, directory=runtimes)  # nothing read but the index yet
+    entry = only_entry(where)
+    data = entry.read_bytes()
+    entry.write_bytes(data[: len(data) // 3] + b"\x80\x05garbage" * 100)  # in place
+    monkeypatch.setenv("LAMBDACHECK_NO_CACHE", "1")
+    fresh = load_catalog(today=TODAY, directory=runtimes)
+    assert hit.get("python3.12") == fresh.get("python3.12")
+    assert hit.sources == fresh.sources
+    assert hit == fresh
+
+
+@pytest.mark.usefixtures("where")
+def test_a_same_size_edit_with_its_mtime_put_back_is_seen(tmp_path: Path) -> None:
+    # within one clock tick of the entry, or with its mtime restored (tar, rsync -t), only
+    # ctime or the text itself shows the change: "one" and "two" have the same size
+    mine = tmp_path / "mine.toml"
+    mine.write_text(RUNTIME_FILE.format(tag="one"))
+    before = mine.stat()
+    assert image(load_catalog([mine], today=TODAY)) == "example.invalid/mine:one"
+    mine.write_text(RUNTIME_FILE.format(tag="two"))
+    os.utime(mine, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert mine.stat().st_size == before.st_size
+    assert image(load_catalog([mine], today=TODAY)) == "example.invalid/mine:two"
+
+
+def test_a_touched_file_with_the_same_text_still_gives_the_same_catalog(where: Path,
+                                                                         runtimes: Path) -> None:
+    first = load_catalog(today=TODAY, directory=runtimes)
+    toml = runtimes / "python3.12.toml"
+    toml.write_text(toml.read_text())  # new mtime and ctime, the same text
+    assert load_catalog(today=TODAY, directory=runtimes) == first
+    only_entry(where)
+
+
+@pytest.mark.usefixtures("where")
+def test_a_runtime_file_gone_after_it_was_cached_is_an_error(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(RUNTIME_FILE.format(tag="one"))
+    load_catalog([mine], today=TODAY)
+    mine.unlink()
+    with pytest.raises(CatalogError, match=r"mine\.toml"):
+        load_catalog([mine], today=TODAY)
+    mine.mkdir()  # a directory where the file was: not a stale hit either
+    with pytest.raises(CatalogError, match=r"mine\.toml"):
+        load_catalog([mine], today=TODAY)
+
+
+def test_once_the_files_are_older_than_the_racy_window_a_hit_moves_the_entry_forward(
+        where: Path, runtimes: Path) -> None:
+    # the copied files are as new as the entry: their stat proves nothing, a load reads them;
+    # two seconds on it does, and the entry's mtime moves past them so the next load trusts it
+    first = load_catalog(today=TODAY, directory=runtimes)
+    entry = only_entry(where)
+    written = entry.stat().st_mtime_ns
+    time.sleep(2.1)
+    assert load_catalog(today=TODAY, directory=runtimes) == first
+    assert entry.stat().st_mtime_ns >= written + 2_000_000_000
+    toml = runtimes / "python3.12.toml"
+    toml.write_text(toml.read_text().replace('python:3.12"', 'python:3.12-edited"'))
+    assert image(load_catalog(today=TODAY, directory=runtimes)) == \
+        "public.ecr.aws/lambda/python:3.12-edited"
