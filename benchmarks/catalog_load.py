@@ -9,7 +9,8 @@ directory of the benchmark's own, removed at the end). A run times, in-process:
 - catalog: load_catalog([F]) plus the lookups a check does: the limits, runtime_by_name (as
            resolve.py), the runtime's arches and its platform's libraries (as static.py)
            (target <= 3 ms)
-- arches:  every architecture any runtime has (resolve.py's check of --arch), after `catalog`
+- arches:  every architecture any runtime has, as resolve.py's check of --arch gathers them
+           (each runtime by name), after `catalog`
 - all:     every runtime's value (what `lambdacheck runtimes` lists), after `arches`
 Prints the median of N runs of each, in ms. Measures the checker package Python imports: run it
 with PYTHONPATH=<a tree> to measure another checkout.
@@ -43,9 +44,7 @@ platform = runtime.platform(sys.argv[3])
 assert platform is not None and runtime.arches
 platform.libraries.get("libc.so.6")
 looked_up = time.perf_counter()
-arches = getattr(catalog, "arches", None)
-known = arches() if arches is not None else \
-    {a for n in catalog.names() if (r := catalog.get(n)) for a in r.arches}
+known = {a for n in catalog.names() if (r := catalog.get(n)) for a in r.arches}
 archesd = time.perf_counter()
 everything = list(catalog.runtimes.values())
 listed = time.perf_counter()
