@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import functools
-import re
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -26,10 +26,11 @@ def abi_table() -> AbiTable:
 
 
 def node_major(ctx: RuleContext) -> int:
-    found = re.match(r"^(\d+)", ctx.runtime.language_version or "")
-    if ctx.runtime.family != "nodejs" or found is None:
+    # the leading digits, as ^(\d+) reads them (\d and str.isdecimal are both Unicode's Nd)
+    digits = "".join(itertools.takewhile(str.isdecimal, ctx.runtime.language_version or ""))
+    if ctx.runtime.family != "nodejs" or not digits:
         raise NotApplicable("not a Node.js runtime")
-    return int(found.group(1))
+    return int(digits)
 
 
 class NodeAbiRule:
