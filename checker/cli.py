@@ -110,6 +110,42 @@ def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [], 
         managed_instances=managed_instances))
 
 
+# run's own options. Every parameter's type is a module-level name: typer evaluates each
+# (string) annotation twice per call, and an inline `Annotated[..., typer.Option(...)]` would be
+# compiled and its Option built each time (~5 ms per `run` call with typer 0.28).
+Events = Annotated[list[str], typer.Option(metavar="EVENT", help="Event file, folder of *.json, "
+                                           "or inline JSON (repeatable).")]
+Expect = Annotated[str | None, typer.Option(help="JSON the response must contain.")]
+Env = Annotated[list[str], typer.Option(metavar="KEY=VALUE", help="For the function.")]
+EnvFile = Annotated[Path | None, typer.Option(metavar="FILE", help="File of KEY=VALUE lines.")]
+Memory = Annotated[int | None, typer.Option(
+    help=f"Memory in MB (default {DEFAULT_MEMORY_MB}, as on Lambda).",
+    min=MEMORY_RANGE_MB[0], max=MEMORY_RANGE_MB[1])]
+Timeout = Annotated[float | None, typer.Option(
+    help=f"Invocation timeout in seconds (default {DEFAULT_TIMEOUT_S:g}).",
+    min=TIMEOUT_RANGE_S[0], max=TIMEOUT_RANGE_S[1])]
+EphemeralStorage = Annotated[int, typer.Option(
+    help=f"/tmp size in MB (default {DEFAULT_EPHEMERAL_MB}, as on Lambda).")]
+Image = Annotated[str | None, typer.Option(help="Emulator image to use instead of the "
+                                           "catalog's.")]
+Pull = Annotated[PullPolicy | None, typer.Option(
+    help="When to pull: emulator images default to missing; a function's own image is pulled "
+         "only when this is given.")]
+Network = Annotated[NetworkMode | None, typer.Option(
+    help="bridge or host (default: bridge, or host bound to 127.0.0.1 when the engine has no "
+         "bridge).")]
+Jobs = Annotated[int, typer.Option(help="Targets run in parallel.", min=1)]
+Rie = Annotated[Path | None, typer.Option(metavar="FILE", help="A Runtime Interface Emulator "
+                                          "binary to mount into images lacking one.")]
+AllowSkipExec = Annotated[bool, typer.Option(
+    help="Report targets that cannot execute (no engine, no image, ...) as skipped instead of "
+         "failing with exit 2.")]
+RequireExec = Annotated[bool, typer.Option(hidden=True,
+                                           help="Deprecated: failing is the default now.")]
+FailFast = Annotated[bool, typer.Option(help="Do not execute targets whose static checks "
+                                        "failed.")]
+
+
 def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
         handler: Handler = None, layer: Layers = [], junit: Junit = None,  # noqa: B006
         fmt: Fmt = OutputFormat.TEXT, fail_on_: FailOnOpt = None,
@@ -118,43 +154,12 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         summary: Summary = None, image_function: ImageFunctions = [],  # noqa: B006
         allow_outside_paths: AllowOutside = False, baseline: Baseline = None,
         write_baseline: WriteBaseline = None, managed_instances: ManagedInstances = False,
-        event: Annotated[list[str], typer.Option(metavar="EVENT", help="Event file, folder of "
-                                                 "*.json, or inline JSON (repeatable).")]
-        = [],  # noqa: B006
-        expect: Annotated[str | None, typer.Option(help="JSON the response must contain.")]
-        = None,
-        env: Annotated[list[str], typer.Option(metavar="KEY=VALUE",
-                                               help="For the function.")] = [],  # noqa: B006
-        env_file: Annotated[Path | None, typer.Option(metavar="FILE",
-                                                      help="File of KEY=VALUE lines.")] = None,
-        memory: Annotated[int | None, typer.Option(
-            help=f"Memory in MB (default {DEFAULT_MEMORY_MB}, as on Lambda).",
-            min=MEMORY_RANGE_MB[0], max=MEMORY_RANGE_MB[1])] = None,
-        timeout: Annotated[float | None, typer.Option(
-            help=f"Invocation timeout in seconds (default {DEFAULT_TIMEOUT_S:g}).",
-            min=TIMEOUT_RANGE_S[0], max=TIMEOUT_RANGE_S[1])] = None,
-        ephemeral_storage: Annotated[int, typer.Option(
-            help=f"/tmp size in MB (default {DEFAULT_EPHEMERAL_MB}, as on Lambda).",
-        )] = DEFAULT_EPHEMERAL_MB,
-        image: Annotated[str | None, typer.Option(help="Emulator image to use instead of "
-                                                  "the catalog's.")] = None,
-        pull: Annotated[PullPolicy | None, typer.Option(
-            help="When to pull: emulator images default to missing; a function's own image "
-                 "is pulled only when this is given.")] = None,
-        network: Annotated[NetworkMode | None, typer.Option(
-            help="bridge or host (default: bridge, or host bound to 127.0.0.1 when the engine "
-                 "has no bridge).")] = None,
-        jobs: Annotated[int, typer.Option(help="Targets run in parallel.", min=1)] = 2,
-        rie: Annotated[Path | None, typer.Option(metavar="FILE", help="A Runtime Interface "
-                                                 "Emulator binary to mount into images lacking "
-                                                 "one.")] = None,
-        allow_skip_exec: Annotated[bool, typer.Option(
-            help="Report targets that cannot execute (no engine, no image, ...) as skipped "
-                 "instead of failing with exit 2.")] = False,
-        require_exec: Annotated[bool, typer.Option(
-            hidden=True, help="Deprecated: failing is the default now.")] = False,
-        fail_fast: Annotated[bool, typer.Option(help="Do not execute targets whose static "
-                                                "checks failed.")] = False) -> None:
+        event: Events = [], expect: Expect = None, env: Env = [],  # noqa: B006
+        env_file: EnvFile = None, memory: Memory = None, timeout: Timeout = None,
+        ephemeral_storage: EphemeralStorage = DEFAULT_EPHEMERAL_MB, image: Image = None,
+        pull: Pull = None, network: Network = None, jobs: Jobs = 2, rie: Rie = None,
+        allow_skip_exec: AllowSkipExec = False, require_exec: RequireExec = False,
+        fail_fast: FailFast = False) -> None:
     """Check statically, then run in the Lambda emulator image with the RIE."""
     from checker.resolve import CommandLine, ExecLine
 
@@ -171,16 +176,17 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
             require_exec=require_exec, fail_fast=fail_fast)))
 
 
+MatrixFlag = Annotated[bool, typer.Option(help="Print a GitHub Actions matrix (JSON).")]
+MaxJobs = Annotated[int | None, typer.Option(help="At most this many matrix entries (targets "
+                                             "share shards).", min=1)]
+
+
 def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  # noqa: B006
          handler: Handler = None, layer: Layers = [],  # noqa: B006
          runtime_file: RuntimeFiles = [], config: Config = None,  # noqa: B006
          template: Template = None, image_function: ImageFunctions = [],  # noqa: B006
          allow_outside_paths: AllowOutside = False,
-         matrix: Annotated[bool, typer.Option(help="Print a GitHub Actions matrix (JSON).")]
-         = False,
-         max_jobs: Annotated[int | None, typer.Option(help="At most this many matrix "
-                                                      "entries (targets share shards).",
-                                                      min=1)] = None) -> None:
+         matrix: MatrixFlag = False, max_jobs: MaxJobs = None) -> None:
     """List the targets a check would run, or print them as a CI matrix."""
     import json
 
@@ -202,7 +208,10 @@ def plan(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  
         typer.echo(target.id.label())
 
 
-def inspect(file: Annotated[Path, typer.Argument(help="An ELF file, or a ZIP/folder.")]) -> None:
+InspectFile = Annotated[Path, typer.Argument(help="An ELF file, or a ZIP/folder.")]
+
+
+def inspect(file: InspectFile) -> None:
     """Print the ELF facts of a file (or of each ELF in a ZIP or folder)."""
     from checker.inspection import inspect_path
 
@@ -266,12 +275,14 @@ def runtimes_show(name: str, runtime_file: RuntimeFiles = []) -> None:  # noqa: 
     render_runtime(runtime_by_name(name, catalog), catalog, sys.stdout)
 
 
-def runtimes_probe(image: str, name: Annotated[str, typer.Option(help="Runtime name to write.")],
-                   arch: Annotated[str, typer.Option()] = DEFAULT_ARCH.value,
-                   output: Annotated[Path | None, typer.Option(
-                       "--output", "-o", metavar="FILE",
-                       help="Write the runtime file here (default stdout).")]
-                   = None) -> None:
+ProbeName = Annotated[str, typer.Option(help="Runtime name to write.")]
+ProbeArch = Annotated[str, typer.Option()]
+ProbeOutput = Annotated[Path | None, typer.Option(
+    "--output", "-o", metavar="FILE", help="Write the runtime file here (default stdout).")]
+
+
+def runtimes_probe(image: str, name: ProbeName, arch: ProbeArch = DEFAULT_ARCH.value,
+                   output: ProbeOutput = None) -> None:
     """Read an image's libraries through the engine and write a runtime file."""
     from checker.runner.probe import probe_to_toml
 
@@ -289,8 +300,10 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
-                                                is_eager=True)] = False) -> None:
+VersionFlag = Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)]
+
+
+def _root(version: VersionFlag = False) -> None:
     """Prove an AWS Lambda artifact runs on its runtime before you deploy it."""
 
 
