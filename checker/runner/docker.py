@@ -1,6 +1,8 @@
 """The only module that imports the Docker SDK: DockerEngine implements checker.engine's Engine
-protocol with it, and connect() is the factory the CLI's callers use. Engine calls in, our
-errors out.
+protocol with it. checker.runner.connection.connect (the factory the CLI's callers use) picks it
+for an engine that is not on a unix socket (tcp://, ssh://, TLS), or with
+LAMBDACHECK_ENGINE_CLIENT=sdk; a unix socket gets engine_api.LightEngine, which behaves the same
+without the SDK. Engine calls in, our errors out.
 
 Connection failures become EngineUnavailable, pull failures ImageUnavailable (checker.errors);
 everything else the engine refuses becomes ContainerError (one target's problem).
@@ -8,7 +10,6 @@ everything else the engine refuses becomes ContainerError (one target's problem)
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import socket
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import docker
+import docker.auth
 import docker.errors
 from docker.constants import DEFAULT_UNIX_SOCKET
 from docker.types import LogConfig, Ulimit
@@ -27,14 +29,15 @@ from checker.errors import EngineUnavailable, ImageUnavailable
 from checker.lambda_env import Arch
 from checker.options import NetworkMode
 from checker.progress import Progress, track_pull
+from checker.runner.engine_api import API_VERSION, CONNECT_HINT, api_tuple, decode_base64
+from checker.runner.engine_api import loaded_names as _loaded_names
 from checker.runner.errors import ContainerError
 from checker.runner.spec import ContainerSpec
 from checker.streams import ChunkFile
 
 # requests' exceptions derive from OSError; the SDK raises them raw for connection problems.
 _ENGINE_ERRORS = (docker.errors.DockerException, OSError)
-_CONNECT_HINT = "start Docker (scripts/start_docker.sh) or set DOCKER_HOST"
-API_VERSION = "1.41"
+_CONNECT_HINT = CONNECT_HINT
 
 
 def connect(timeout_s: float = 10.0) -> DockerEngine:
@@ -63,7 +66,7 @@ class DockerEngine:
             client.close()
             raise EngineUnavailable(f"no Docker engine reachable: {_reason(error)}",
                                     _CONNECT_HINT) from error
-        if _api_tuple(engine_api) < _api_tuple(API_VERSION):
+        if api_tuple(engine_api) < api_tuple(API_VERSION):
             client.close()
             raise EngineUnavailable(f"the Docker engine speaks API {engine_api}; lambdacheck "
                                     f"needs {API_VERSION} (Docker 20.10) or later")
@@ -261,7 +264,7 @@ class DockerEngine:
             return None
         if response.status_code >= 400:
             raise ContainerError(f"cannot stat {path}: HTTP {response.status_code}")
-        return dict(json.loads(_base64(header)))
+        return dict(json.loads(decode_base64(header)))
 
     def directory_names(self, container_id: str, path: str) -> list[str] | None:
         """Names of the entries directly in directory `path` that are not directories
@@ -348,10 +351,6 @@ def _reach_unix_socket(timeout_s: float) -> None:
                 _CONNECT_HINT) from error
 
 
-def _api_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
-
-
 def _guarded(stream: Iterator[bytes], path: str) -> Iterator[bytes]:
     try:
         yield from stream
@@ -359,18 +358,16 @@ def _guarded(stream: Iterator[bytes], path: str) -> Iterator[bytes]:
         raise ContainerError(f"reading {path} failed: {_reason(error)}") from error
 
 
-def _loaded_names(text: str) -> list[str]:
-    found = []
-    for line in text.splitlines():
-        for prefix in ("Loaded image ID: ", "Loaded image: "):
-            if line.strip().startswith(prefix):
-                found.append(line.strip().removeprefix(prefix))
-                break
-    return found
-
-
-def _base64(text: str) -> bytes:
-    return base64.b64decode(text + "=" * (-len(text) % 4))
+def registry_auth_header(repository: str) -> str | None:
+    """The X-Registry-Auth value the SDK's pull sends for `repository` (the Docker client
+    config's credentials for its registry, credential helpers included), None without any;
+    ValueError for a repository name the SDK refuses. (For engine_api.LightEngine.)"""
+    try:
+        registry, _ = docker.auth.resolve_repository_name(repository)
+        found = docker.auth.resolve_authconfig(docker.auth.load_config(), registry)
+    except docker.errors.DockerException as error:
+        raise ValueError(_reason(error)) from error
+    return docker.auth.encode_header(found).decode("ascii") if found else None
 
 
 def _reason(error: BaseException) -> str:

@@ -21,7 +21,7 @@ from checker.findings import TargetId
 from checker.image.ref import ImageRef
 from checker.options import ExecOptions, NetworkMode, PullPolicy, Target
 from checker.progress import Progress, silent
-from checker.runner.docker import connect as connect_docker
+from checker.runner.connection import connect as connect_docker
 from checker.runner.emulation import emulated_arches, emulation_problem
 from checker.runner.errors import ContainerError
 from checker.runner.image_glibc import image_glibc

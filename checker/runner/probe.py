@@ -24,7 +24,7 @@ from checker.engine import ConnectEngine, Engine
 from checker.errors import ImageUnavailable
 from checker.lambda_env import GENERIC_LIBRARY_DIRS, RUNTIME_DIR, SYSTEM_LIBRARY_DIRS, Arch
 from checker.progress import silent
-from checker.runner.docker import connect as connect_docker
+from checker.runner.connection import connect as connect_docker
 from checker.runner.image_glibc import glibc_banner_version
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
 from checker.streams import ChunkFile

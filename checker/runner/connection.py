@@ -1,0 +1,50 @@
+"""connect(): the engine everything that runs containers or reads docker-daemon images uses.
+
+A unix socket (DOCKER_HOST unset, empty or unix://PATH) gets engine_api.LightEngine, the
+Engine API spoken with the standard library: `run` then never imports the Docker SDK. Any
+other DOCKER_HOST (tcp://, ssh://, TLS with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) gets the SDK's
+DockerEngine (docker.py), which handles those.
+
+LAMBDACHECK_ENGINE_CLIENT=sdk forces the SDK on a unix socket too (an escape hatch, and how
+the tests run both clients on the same engine); unset, empty or `auto`: the choice above.
+"""
+
+from __future__ import annotations
+
+import os
+
+from checker.engine import Engine
+from checker.errors import EngineUnavailable
+from checker.runner.engine_api import LightEngine
+
+ENGINE_CLIENT_ENV = "LAMBDACHECK_ENGINE_CLIENT"
+_CHOICES = ("auto", "sdk")
+
+
+def connect(timeout_s: float = 10.0) -> Engine:
+    """The engine DOCKER_HOST (or the default socket) names, connected; EngineUnavailable
+    when none answers, it is older than API 1.41, or LAMBDACHECK_ENGINE_CLIENT is not one of
+    auto, sdk."""
+    if use_sdk():
+        from checker.runner.docker import DockerEngine  # the SDK: only for what needs it
+
+        return DockerEngine.connect(timeout_s)
+    return LightEngine.connect(timeout_s, registry_auth=_registry_auth)
+
+
+def use_sdk() -> bool:
+    """Whether connect() would use the Docker SDK."""
+    choice = os.environ.get(ENGINE_CLIENT_ENV, "").strip().lower() or "auto"
+    if choice not in _CHOICES:
+        raise EngineUnavailable(f"{ENGINE_CLIENT_ENV} is {choice!r}; it can be "
+                                f"{' or '.join(_CHOICES)}")
+    host = os.environ.get("DOCKER_HOST") or ""
+    return choice == "sdk" or (bool(host) and not host.startswith("unix://"))
+
+
+def _registry_auth(repository: str) -> str | None:
+    """Pull credentials from the Docker client config, read by the SDK (only called when a
+    config file exists)."""
+    from checker.runner.docker import registry_auth_header
+
+    return registry_auth_header(repository)
