@@ -11,7 +11,8 @@ directory of the benchmark's own, removed at the end). A run times, in-process:
            (target <= 3 ms)
 - arches:  every architecture any runtime has, as resolve.py's check of --arch gathers them
            (each runtime by name), after `catalog`
-- all:     every runtime's value (what `lambdacheck runtimes` lists), after `arches`
+- table:   every runtime's first platform (what `lambdacheck runtimes` lists), after `arches`
+- all:     every runtime's value (what `runtimes --for` checks), after `table`
 Prints the median of N runs of each, in ms. Measures the checker package Python imports: run it
 with PYTHONPATH=<a tree> to measure another checkout.
 """
@@ -46,10 +47,13 @@ platform.libraries.get("libc.so.6")
 looked_up = time.perf_counter()
 known = {a for n in catalog.names() if (r := catalog.get(n)) for a in r.arches}
 archesd = time.perf_counter()
+glibcs = [r.platform(r.arches[0]) for n in catalog.names() if (r := catalog.runtimes[n])]
+tabled = time.perf_counter()
 everything = list(catalog.runtimes.values())
 listed = time.perf_counter()
 print(json.dumps({"import": imported - started, "catalog": looked_up - imported,
-                  "arches": archesd - looked_up, "all": listed - archesd}))
+                  "arches": archesd - looked_up, "table": tabled - archesd,
+                  "all": listed - tabled}))
 """
 
 

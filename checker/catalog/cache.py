@@ -1,12 +1,14 @@
-"""The catalog's load cache: the built catalog stored once, each runtime read back on its own.
+"""The catalog's load cache: the built catalog stored once, read back a piece at a time.
 
-Parsing and checking ~60 TOML files costs ~100 ms; a `check` of one function on one runtime
-needs one runtime of the ~50. An entry therefore holds an index (the runtime names, their
-architectures, the limits) and, each pickled on its own, every runtime (with its OS inventory),
-the sources, and the whole catalog in one piece for the commands that list everything. A load
-reads and checks the index and hands out a Catalog whose runtimes and sources are read from the
-entry when first asked for (`RuntimeIndex`): a check pays for its runtime only; listing or
-comparing all of them reads the whole catalog at once, as cheap as a handful of single ones.
+Parsing and checking ~60 TOML files costs ~100 ms, unpickling all of their result ~10 ms; a
+`check` of one function on one runtime needs one platform of one runtime of the ~50. An entry
+therefore holds an index (what it was built from, the runtime names, their architectures, the
+limits) and, each pickled on its own: the heads (every runtime without its platforms, ~20 KB),
+each platform of each runtime (its OS inventory with the runtime's own libraries, ~30 KB), the
+sources, and the whole catalog in one piece. A load reads and checks the index and hands out a
+Catalog whose runtimes (`RuntimeIndex`), their platforms and the sources are read from the
+entry when first asked for: a check pays for the index, the heads and its one platform;
+listing, comparing or iterating all runtimes reads the whole catalog at once, as before.
 
 Validity. An entry belongs to one key: the sha256 of lambdacheck's version, the Python version,
 the day (notes word blocked dates against it), the source of the modules that build the catalog
@@ -16,14 +18,15 @@ means reading them all, so the entry also keeps each file's stat signature (size
 ctime_ns, inode, device) next to its digest, as Python's .pyc check and git's index do: a file
 whose signature is unchanged has the text it had, and its recorded digest stands for it. That
 is trusted only where it can be: a file without a signature (not a regular file, inode 0 as on
-some FUSE and network file systems, a shipped catalog read from a zip) is read and hashed; so
-is one changed (stat differs: a touched file whose text is the same still hits) and one "racy"
-one, whose mtime or ctime lies within two seconds of the entry's own mtime (a same-size edit
-within one clock tick of the stamp leaves the stat unchanged; git's racy-clean rule), and once
-such a file has aged past that window, a hit moves the entry's mtime forward so the next load
-trusts its stat again. ctime is in the signature because nothing but the kernel sets it: a
-`touch -d` back to the old mtime still shows. So a warm load stats ~70 files instead of
-reading and hashing ~1 MB; a stale signature only ever costs a read, never a wrong hit.
+some FUSE and network file systems, a shipped catalog read from a zip) is read and hashed, and
+so is a "racy" one, whose mtime or ctime lies within two seconds of the entry's own mtime (a
+same-size edit within one clock tick of the stamp leaves the stat unchanged: git's racy-clean
+rule); once every such file has aged past that window, a hit moves the entry's mtime forward so
+the next load trusts their stat again. A file whose signature changed means a rebuild, even if
+its text did not (touched, copied: rebuilt once, its new signature is proof again). ctime is
+in the signature because nothing but the kernel sets it: a `touch -d` back to the old mtime
+still shows. So a warm load stats ~70 files instead of reading and hashing ~1 MB; a stale
+signature only ever costs a read or a rebuild, never a wrong hit.
 
 The cache lives in $LAMBDACHECK_CACHE_DIR if set, else $XDG_CACHE_HOME/lambdacheck (default
 ~/.cache/lambdacheck), one file per set of catalog files, written atomically (a temporary file,
@@ -61,6 +64,7 @@ _FORMAT = 5  # pickle protocol (Python 3.8+)
 _CAP = 64 * 1024 * 1024  # a cache file larger than this is not ours
 _HEAD_CAP = 4 * 1024 * 1024  # nor an index larger than this
 _LENGTH = struct.Struct(">Q")
+_BULK_AFTER = 4  # platforms read one by one before the whole catalog is read instead
 _RACY_NS = 2_000_000_000  # a file changed this close to the entry's mtime: its stat is no proof
 # the modules whose code decides what a built catalog looks like (besides the files)
 _CODE = (*(f"catalog/{name}.py" for name in ("model", "build", "schema", "merge", "cache")),
@@ -361,6 +365,7 @@ class _Store:
         self._rebuild = rebuild
         self._whole: Catalog | None = None
         self._heads: _Heads | None = None
+        self._singles = 0  # platforms read one by one
 
     def part(self, span: _Span, kind: type) -> Any:
         """The pickle at `span` if it is a `kind`; else None, and whole() is a fresh build."""
@@ -376,6 +381,16 @@ class _Store:
             value = self._read(self.index.whole)
             self._whole = value if isinstance(value, Catalog) else self._rebuild()
         return self._whole
+
+    def platform(self, name: str, arch: str, span: _Span) -> Platform:
+        """One runtime's platform; after a few read one by one (`runtimes` shows each runtime's
+        glibc), the rest come from the whole catalog: one read instead of ~100."""
+        if self._singles < _BULK_AFTER:
+            self._singles += 1
+            platform: Platform | None = self.part(span, Platform)
+            if platform is not None:
+                return platform
+        return self.whole().runtimes[name].platforms[arch]
 
     def heads(self) -> _Heads | None:
         if self._heads is None:
@@ -479,10 +494,7 @@ class _LazyPlatforms(Mapping[str, Platform]):
         found = self._loaded.get(arch)
         if found is not None:
             return found
-        span = self._spans[arch]  # KeyError for an arch it does not have
-        platform: Platform | None = self._store.part(span, Platform)
-        if platform is None:
-            platform = self._store.whole().runtimes[self._name].platforms[arch]
+        platform = self._store.platform(self._name, arch, self._spans[arch])  # KeyError: none
         self._loaded[arch] = platform
         return platform
 
