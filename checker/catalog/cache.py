@@ -247,7 +247,8 @@ def _open_trusted(path: Path) -> tuple[int, os.stat_result] | None:
 
 def _pread(fd: int, length: int, offset: int) -> bytes | None:
     try:
-        data = os.pread(fd, length, offset)
+        os.lseek(fd, offset, os.SEEK_SET)  # not os.pread: that is POSIX only
+        data = os.read(fd, length)
     except OSError:
         return None
     return data if len(data) == length else None
@@ -274,7 +275,8 @@ def _read_entry(where: Path, slot: str, documents: Sequence[Document], day: date
                 now = time.time_ns()
                 os.utime(fd, ns=(now, now))
                 info = os.fstat(fd)
-        identity = (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns)
+        # not the mtime: another load moving it forward leaves the entry as it was
+        identity = (info.st_ino, info.st_dev, info.st_size)
     finally:
         os.close(fd)
     store = _Store(path, identity, base, index, lambda: build(
@@ -359,7 +361,7 @@ class _Store:
     """The pickles of one entry, read when first asked for. Should the entry change under a
     loaded catalog (replaced, damaged), the catalog is built from the files instead."""
 
-    def __init__(self, path: Path, identity: tuple[int, int, int, int], base: int,
+    def __init__(self, path: Path, identity: tuple[int, int, int], base: int,
                  index: _Index, rebuild: Callable[[], Catalog]) -> None:
         self.path, self.identity, self.base, self.index = path, identity, base, index
         self._rebuild = rebuild
@@ -403,7 +405,7 @@ class _Store:
             return None
         fd, info = opened
         try:
-            if (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns) != self.identity:
+            if (info.st_ino, info.st_dev, info.st_size) != self.identity:  # replaced, cut
                 return None
             data = _pread(fd, span[1], self.base + span[0])
         finally:
