@@ -28,17 +28,18 @@ import socket
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from checker.engine import ContainerState
 from checker.errors import EngineUnavailable, ImageUnavailable
 from checker.lambda_env import Arch
-from checker.options import NetworkMode
-from checker.progress import Progress, track_pull
 from checker.runner import unix_http
 from checker.runner.errors import ContainerError
-from checker.runner.spec import ContainerSpec
 from checker.streams import ChunkFile
+
+if TYPE_CHECKING:  # the options and the spec: only their data is read here (import time)
+    from checker.progress import Progress
+    from checker.runner.spec import ContainerSpec
 
 API_VERSION = "1.41"  # Docker 20.10: one-shot stats, platform on create
 CONNECT_HINT = "start Docker (scripts/start_docker.sh) or set DOCKER_HOST"
@@ -222,6 +223,8 @@ class LightEngine:
     def pull(self, image: str, platform: str | None, progress: Progress) -> None:
         """Bytes and layers go to `progress` (checker.progress), the engine's events decoded
         as they arrive."""
+        from checker.progress import track_pull  # only a pull needs it
+
         repository, tag = parse_repository_tag(image)
         query: dict[str, object] = {"tag": tag or "latest", "fromImage": repository}
         if platform is not None:
@@ -448,7 +451,7 @@ def create_body(spec: ContainerSpec, proxies: dict[str, str] | None = None) -> d
         "Memory": spec.memory_bytes,
         "MemorySwap": spec.memory_bytes,
         "ReadonlyRootfs": spec.read_only,
-        "NetworkMode": "host" if spec.network is NetworkMode.HOST else "bridge",
+        "NetworkMode": "host" if spec.network.value == "host" else "bridge",  # NetworkMode
         "CapDrop": ["ALL"],
         "SecurityOpt": ["no-new-privileges"],
         "Binds": [f"{source}:{target}:{mode}" for source, (target, mode) in {
