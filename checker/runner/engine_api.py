@@ -1,5 +1,5 @@
 """LightEngine: checker.engine's Engine protocol over the Docker Engine API on a unix socket,
-with the standard library only (unix_http.py), so that `run` does not import the Docker SDK
+with the standard library only (http1.py), so that `run` does not import the Docker SDK
 (docker + requests + urllib3: ~90 ms of every run). checker.runner.connection.connect picks it
 for a unix socket; anything else (tcp://, ssh://, TLS) goes to the SDK (docker.py).
 
@@ -33,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any
 from checker.engine import ContainerState
 from checker.errors import EngineUnavailable, ImageUnavailable
 from checker.lambda_env import Arch
-from checker.runner import unix_http
+from checker.runner import http1
 from checker.runner.errors import ContainerError
 from checker.streams import ChunkFile
 
@@ -409,9 +409,9 @@ class LightEngine:
 
     def _send(self, method: str, path: str, query: dict[str, object] | None = None, *,
               body: bytes | IO[bytes] | None = None, headers: dict[str, str] | None = None,
-              stream: bool = False) -> unix_http.Response:
+              stream: bool = False) -> http1.Response:
         """One request; `stream`: no timeout at all (the SDK's pull and events)."""
-        return unix_http.request(self._path, method, _target(path, query),
+        return http1.request(self._path, method, _target(path, query),
                                  timeout=None if stream else self._timeout, headers=headers,
                                  body=body)
 
@@ -431,7 +431,7 @@ class LightEngine:
         try:
             return json.loads(content)
         except ValueError as error:
-            raise unix_http.ProtocolError(f"the engine's answer is not JSON: {error}") from error
+            raise http1.ProtocolError(f"the engine's answer is not JSON: {error}") from error
 
     def _call(self, name: str, method: str, path: str, query: dict[str, object] | None = None,
               *, body: dict[str, Any] | None = None, want_json: bool = True) -> Any:
@@ -568,7 +568,7 @@ def _filters(filters: dict[str, object]) -> str:
     return json.dumps(result)
 
 
-def _raise_for_status(response: unix_http.Response, path: str) -> None:
+def _raise_for_status(response: http1.Response, path: str) -> None:
     if response.status < 400:
         return
     content = response.read(_MAX_ERROR_BODY)
@@ -580,7 +580,7 @@ def _raise_for_status(response: unix_http.Response, path: str) -> None:
                    f"http+docker://localhost/v{API_VERSION}{path}", explanation)
 
 
-def _raw_stream(response: unix_http.Response, path: str) -> Iterator[bytes]:
+def _raw_stream(response: http1.Response, path: str) -> Iterator[bytes]:
     """The body in 1 MiB chunks, the status checked at the first one; no timeout once the
     headers arrived (the SDK's _stream_raw_result)."""
     try:
@@ -589,7 +589,7 @@ def _raw_stream(response: unix_http.Response, path: str) -> Iterator[bytes]:
     except BaseException:
         response.close()
         raise
-    yield from response.iter_chunks(unix_http.CHUNK)
+    yield from response.iter_chunks(http1.CHUNK)
 
 
 def _guarded(stream: Iterator[bytes], path: str) -> Iterator[bytes]:
@@ -619,7 +619,7 @@ def json_stream(pieces: Iterable[bytes]) -> Iterator[dict[str, Any]]:
         try:
             yield decoder.decode(buffered)
         except ValueError as error:
-            raise unix_http.ProtocolError(f"the engine's stream is not JSON: {error}"
+            raise http1.ProtocolError(f"the engine's stream is not JSON: {error}"
                                           ) from error
 
 

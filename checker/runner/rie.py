@@ -7,17 +7,15 @@ the function.
 
 from __future__ import annotations
 
-import http.client
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from checker.runner import http1
+
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 READY_PATH = "/"
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-_CLIENT_ERRORS = (OSError, http.client.HTTPException)
+_HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -35,19 +33,12 @@ class HttpAnswer:
         return self.body.decode("utf-8", "replace")
 
 
-def _url(port: int, path: str) -> str:
-    return f"http://127.0.0.1:{port}{path}"
-
-
 def answers(port: int, timeout_s: float = 1.0) -> bool:
     """Whether an HTTP server answers on the port (any status)."""
     try:
-        with _OPENER.open(_url(port, READY_PATH), timeout=timeout_s):
+        with http1.request((_HOST, port), "GET", READY_PATH, timeout=timeout_s):
             return True
-    except urllib.error.HTTPError as error:
-        error.close()
-        return True
-    except _CLIENT_ERRORS:
+    except OSError:
         return False
 
 
@@ -55,7 +46,7 @@ def wait_ready(port: int, *, within_s: float, alive: Callable[[], bool],
                cancelled: Callable[[], bool]) -> bool:
     """Poll until the RIE answers; False when `within_s` passes or the container stopped."""
     deadline = time.monotonic() + within_s
-    pause = 0.01
+    pause = 0.002
     while time.monotonic() < deadline and not cancelled():
         if answers(port):
             return True
@@ -68,23 +59,17 @@ def wait_ready(port: int, *, within_s: float, alive: Callable[[], bool],
 
 def invoke(port: int, payload: bytes, timeout_s: float) -> HttpAnswer:
     """POST one event; HTTP errors (the RIE's 502 for a dead runtime) are answers too."""
-    request = urllib.request.Request(
-        _url(port, INVOKE_PATH), data=payload, method="POST",
-        headers={"Content-Type": "application/json"},
-    )
     started = time.monotonic()
     try:
-        with _OPENER.open(request, timeout=timeout_s) as response:
+        with http1.request((_HOST, port), "POST", INVOKE_PATH, timeout=timeout_s,
+                           headers={"Content-Type": "application/json"},
+                           body=payload) as response:
             return HttpAnswer(response.status, response.read(), _since(started))
-    except urllib.error.HTTPError as error:
-        with error:
-            return HttpAnswer(error.code, error.read(), _since(started))
-    except _CLIENT_ERRORS as error:
-        reason = getattr(error, "reason", None) or error
-        if isinstance(reason, TimeoutError):
-            return HttpAnswer(None, b"", _since(started), f"no answer within {timeout_s:g} s",
-                              timed_out=True)
-        return HttpAnswer(None, b"", _since(started), f"{type(reason).__name__}: {reason}")
+    except TimeoutError:
+        return HttpAnswer(None, b"", _since(started), f"no answer within {timeout_s:g} s",
+                          timed_out=True)
+    except OSError as error:
+        return HttpAnswer(None, b"", _since(started), f"{type(error).__name__}: {error}")
 
 
 def _since(started: float) -> float:

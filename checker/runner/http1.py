@@ -1,9 +1,10 @@
-"""A minimal HTTP/1.1 client over a unix socket, for the Docker Engine API (engine_api.py).
+"""A minimal HTTP/1.1 client, for the Docker Engine API on its unix socket (engine_api.py) and
+the RIE on 127.0.0.1 (rie.py).
 
-Stdlib `socket` only: http.client pulls in the email package (~20 ms of import), and the
-engine's API needs little: one request per connection (`Connection: close`, so any number of
-threads can call at once), bodies framed by Content-Length, chunked transfer encoding or the
-end of the connection, and request bodies sent whole or chunked from a stream.
+Stdlib `socket` only: http.client pulls in the email package (~20 ms of import), and both
+need little: one request per connection (`Connection: close`, so any number of threads can
+call at once), bodies framed by Content-Length, chunked transfer encoding or the end of the
+connection, and request bodies sent whole or chunked from a stream. No proxy is ever used.
 
 Failures are OSError: the socket's own (refused, reset, timed out) and ProtocolError for an
 answer that is not HTTP. A status >= 400 is not an error here: the caller reads it.
@@ -128,9 +129,9 @@ class Response:
     def _line(self) -> bytes:
         line = self._file.readline(_MAX_LINE + 1)
         if len(line) > _MAX_LINE:
-            raise ProtocolError("a header line from the engine is too long")
+            raise ProtocolError("a header line of the answer is too long")
         if not line:
-            raise ProtocolError("the engine closed the connection without an answer")
+            raise ProtocolError("the other end closed the connection without an answer")
         return line
 
     def _headers(self) -> dict[str, str]:
@@ -145,7 +146,7 @@ class Response:
             key = name.strip().lower()
             text = value.strip()
             headers[key] = f"{headers[key]}, {text}" if key in headers else text
-        raise ProtocolError("too many headers from the engine")
+        raise ProtocolError("too many headers in the answer")
 
     def _chunk_size(self) -> int:
         line = self._line().split(b";", 1)[0].strip()
@@ -164,17 +165,23 @@ class Response:
         self._done = True
 
 
-def request(path: str, method: str, target: str, *, timeout: float | None,
-            headers: dict[str, str] | None = None,
+def request(address: str | tuple[str, int], method: str, target: str, *,
+            timeout: float | None, headers: dict[str, str] | None = None,
             body: bytes | IO[bytes] | None = None) -> Response:
-    """Send one request on a new connection to the unix socket `path`; the response with its
-    headers read. `target` is the request target ("/v1.41/info?x=1"). A stream body is sent
-    chunked. The connection's timeout applies to each socket operation."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    """Send one request on a new connection to `address` (a unix socket's path, or a TCP
+    (host, port)); the response with its headers read. `target` is the request target
+    ("/v1.41/info?x=1"). A stream body is sent chunked. The timeout applies to each socket
+    operation."""
+    if isinstance(address, str):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        host = "localhost"
+    else:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        host = f"{address[0]}:{address[1]}"
     try:
         sock.settimeout(timeout)
-        sock.connect(path)
-        lines = [f"{method} {target} HTTP/1.1", "Host: localhost", "User-Agent: lambdacheck",
+        sock.connect(address)
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {host}", "User-Agent: lambdacheck",
                  "Connection: close"]
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
         if isinstance(body, bytes):
