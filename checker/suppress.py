@@ -19,11 +19,8 @@ baselined (so it passes on findings, as a baseline is meant to be a starting poi
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +54,8 @@ class Ignore:
     where: str = "ignore"
 
     def matches(self, target: TargetId, finding: Finding) -> bool:
+        from fnmatch import fnmatchcase  # here: a plain check has no ignore entries
+
         return (finding.rule == self.rule and fnmatchcase(finding.path, self.path)
                 and self.runtime in (None, target.runtime) and self.arch in (None, target.arch))
 
@@ -88,6 +87,8 @@ class Suppressions:
 
 def fingerprint(target: TargetId, finding: Finding) -> str:
     """A finding's identity across runs: rule, path, subject, runtime, architecture."""
+    import hashlib  # here: a plain check has no baseline
+
     parts = (finding.rule, finding.path, finding.subject or "", target.runtime, target.arch)
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -97,6 +98,8 @@ def fingerprint(target: TargetId, finding: Finding) -> str:
 
 def mark(targets: Iterable[TargetResult], suppressions: Suppressions) -> tuple[TargetResult, ...]:
     """The targets with every finding an ignore entry or the baseline covers marked."""
+    if not suppressions:
+        return tuple(targets)
     return tuple(_mark_target(t, suppressions) for t in targets)
 
 
@@ -148,6 +151,8 @@ def _mark(target: TargetId, finding: Finding, suppressions: Suppressions) -> Fin
 
 def load_baseline(path: Path) -> Baseline:
     """Read a --baseline file; a one-line input error when it is not one."""
+    import json
+
     text = read_input_text(path, what="baseline file")
     where = f"--baseline {path}"
     hint = "write one with --write-baseline FILE"
@@ -170,6 +175,8 @@ def load_baseline(path: Path) -> Baseline:
 def baseline_text(result: RunResult) -> str:
     """The --write-baseline file of a marked run (output.py writes it)."""
     # ASCII: a non-UTF-8 member name (a lone surrogate) is kept as an escape, not lost
+    import json
+
     return json.dumps(baseline_document(result), indent=2, ensure_ascii=True) + "\n"
 
 

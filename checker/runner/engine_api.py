@@ -113,6 +113,7 @@ class LightEngine:
         self._path = path
         self._timeout = timeout_s
         self._registry_auth = registry_auth
+        self._arch = ""  # the engine's, from /version when connecting
 
     @classmethod
     def connect(cls, timeout_s: float = 10.0,
@@ -121,9 +122,10 @@ class LightEngine:
         path = socket_path(url)
         reach_unix_socket(path, url, timeout_s)
         engine = cls(path, timeout_s, registry_auth)
-        try:
-            engine._json("GET", "/_ping", want_json=False)
-            engine_api = str(engine._json("GET", "/version").get("ApiVersion", "0"))
+        try:  # one request: /version answers as soon as the engine does, as /_ping would
+            version = engine._json("GET", "/version")
+            engine_api = str(version.get("ApiVersion", "0"))
+            engine._arch = str(version.get("Arch", ""))
         except _ENGINE_ERRORS as error:
             raise EngineUnavailable(f"no Docker engine reachable: {_reason(error)}",
                                     CONNECT_HINT) from error
@@ -143,6 +145,10 @@ class LightEngine:
     # --- the engine itself
 
     def arch(self) -> str:
+        """The daemon's platform (/version's Arch, GOARCH: the host's, where the engine runs
+        its containers natively); /info's Architecture when /version named none."""
+        if self._arch:
+            return Arch.lambda_name(self._arch)
         info = self._call("info", "GET", "/info")
         return Arch.lambda_name(str(info.get("Architecture", "")))
 

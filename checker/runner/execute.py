@@ -24,7 +24,6 @@ from checker.progress import Progress, silent
 from checker.runner.connection import connect as connect_docker
 from checker.runner.emulation import emulated_arches, emulation_problem
 from checker.runner.errors import ContainerError
-from checker.runner.image_glibc import image_glibc
 from checker.runner.images import ImageLoader
 from checker.runner.invoker import Plan, run_target
 from checker.runner.result import ExecutionResult
@@ -209,6 +208,8 @@ def _override_notes(engine: Engine, image: str, plan: Plan,
                else f"{runtime} names no emulator image")
     notes = [f"ran in {image} (--image), {catalog}"]
     if (image, arch) not in glibc_cache:
+        from checker.runner.image_glibc import image_glibc  # only for an --image
+
         glibc_cache[(image, arch)] = image_glibc(engine, image, arch)
     glibc = glibc_cache[(image, arch)]
     probe = (f"`lambdacheck runtimes probe {image} --name NAME` describes the image as a "

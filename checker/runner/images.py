@@ -15,7 +15,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 from checker.engine import Engine
 from checker.errors import ImageUnavailable, InputError
@@ -24,11 +24,13 @@ from checker.image.ref import DOCKER_ARCHIVE, ImageRef
 from checker.lambda_env import EXTENSIONS_DIR
 from checker.options import ExecOptions, PullPolicy
 from checker.progress import LOAD, CountingReader, Progress
-from checker.runner.archives import ArchiveImage, extract_image, read_docker_archive
 from checker.runner.errors import ContainerError, RunnerError
 from checker.runner.rie_binary import find_rie
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
 from checker.runner.spec import RIE_BINARY, engine_platform
+
+if TYPE_CHECKING:
+    from checker.runner.archives import ArchiveImage
 
 LAMBDA_USERS = frozenset({"", "993", "993:990", "sbx_user1051"})
 
@@ -114,6 +116,9 @@ class ImageLoader:
     def _present(self, ref: ImageRef, arch: str, options: ExecOptions) -> str | None:
         if not ref.is_archive:
             return self._daemon_image(ref.location, arch, options)
+        # here: a ZIP function's run never reads an image archive
+        from checker.runner.archives import extract_image, read_docker_archive
+
         name = str(ref)
         self._progress.begin(name, LOAD, brief=True)
         ok = False

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checker.catalog.model import Platform
 from checker.engine import Engine
@@ -23,7 +24,6 @@ from checker.runner import rie
 from checker.runner.emulation import foreign_executable_notes
 from checker.runner.errors import Cancelled, ContainerError, RunnerError
 from checker.runner.extensions import extension_invocations, staged_extension_names
-from checker.runner.images import FunctionImage
 from checker.runner.logs import LogLine, invoke_finished, parse_docker_logs, read_invoke_log
 from checker.runner.memory import MemoryWatch
 from checker.runner.outcome import MemoryFacts, classify
@@ -42,6 +42,9 @@ from checker.runner.spec import (
     timeout_seconds,
 )
 from checker.runner.unpack import make_root, unpack
+
+if TYPE_CHECKING:
+    from checker.runner.images import FunctionImage
 
 READY_WITHIN_S = 15.0
 INIT_ALLOWANCE_S = 10.0  # Lambda allows init 10 s before the first invoke's own timeout
