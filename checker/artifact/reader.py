@@ -19,9 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from checker.artifact.folder import scan_dir
+from checker.artifact.modes import DEFAULT_DIR_MODE, DEFAULT_FILE_MODE
 from checker.artifact.scan import Scan, ScanLimits
 from checker.artifact.sniff import describe_start
-from checker.artifact.zip import DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, picklable, scan_zip
+from checker.artifact.zip import picklable, scan_zip
 from checker.errors import InputError
 from checker.facts import ArtifactFacts, ArtifactRole
 from checker.streams import reason

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import stat
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,18 +15,14 @@ from pathlib import Path
 
 from checker.artifact.guards import check_link, member_path, overlapping_members, readable
 from checker.artifact.members import MEMBER_ERRORS, CachedMemberReader, MemberStream
+from checker.artifact.modes import kind_and_mode
 from checker.artifact.scan import BLOCK, Scan, ScanLimits
 from checker.artifact.sniff import Content, analyse, with_content
 from checker.facts import AnomalyKind, FileFacts, MemberKind
 from checker.streams import reason
 
 PATH_MAX = 4096
-DEFAULT_FILE_MODE = 0o644
-DEFAULT_DIR_MODE = 0o755
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # compressed bytes below which one process is faster
-
-_DOS_DIRECTORY = 0x10
-_UNIX = 3  # ZipInfo.create_system of archives made on Unix
 
 _Run = tuple[Path, int, int, dict[int, str], ScanLimits, Callable[[str], bool]]
 
@@ -109,17 +104,6 @@ def _scan_member(
     if kind is not MemberKind.DIR and readable(info, path, scan, overlaps):
         facts = _read_member(archive, info, facts, scan)
     scan.add(facts)
-
-
-def kind_and_mode(info: zipfile.ZipInfo) -> tuple[MemberKind, int]:
-    """Kind and permission bits from the Unix mode in external_attr (0o644/0o755 if none)."""
-    unix = info.external_attr >> 16 if info.create_system == _UNIX else 0
-    if stat.S_ISLNK(unix):
-        return MemberKind.SYMLINK, stat.S_IMODE(unix)
-    dos_dir = unix == 0 and bool(info.external_attr & _DOS_DIRECTORY)
-    if stat.S_ISDIR(unix) or info.filename.endswith("/") or dos_dir:
-        return MemberKind.DIR, stat.S_IMODE(unix) if unix else DEFAULT_DIR_MODE
-    return MemberKind.FILE, stat.S_IMODE(unix) if unix else DEFAULT_FILE_MODE
 
 
 def _read_member(

@@ -25,7 +25,7 @@ from checker.runner.connection import connect as connect_docker
 from checker.runner.emulation import emulated_arches, emulation_problem
 from checker.runner.errors import ContainerError
 from checker.runner.images import ImageLoader
-from checker.runner.invoker import Plan, run_target
+from checker.runner.invoker import Plan, run_target, warm_up
 from checker.runner.result import ExecutionResult
 from checker.runner.session import Session, remove_leftovers
 from checker.runner.signals import deferred_interrupts, termination_interrupts
@@ -61,7 +61,8 @@ def execute(targets: Sequence[Target], options: ExecOptions, *,
     the reason. `progress` (None: silent) is fed from worker threads. `connect` gives the engine
     (closed at the end); EngineUnavailable from it makes every target unexecuted. `busy` is
     called (maybe more than once) when the engine gets its first long job: before a pull, and
-    before the containers start (checker.pipeline starts the static checks then).
+    just before the first container starts or a large artifact is unpacked
+    (checker.pipeline starts the static checks then).
     """
     try:
         engine = connect()
@@ -78,9 +79,7 @@ def execute(targets: Sequence[Target], options: ExecOptions, *,
             plans = [dataclasses.replace(plan, notes=(*plan.notes, network_note))
                      for plan in plans]
         _refuse_unexecuted(results.values(), len(targets), options)  # before any start
-        if busy is not None:
-            busy()
-        results.update(_run_all(engine, plans, options, progress))
+        results.update(_run_all(engine, plans, options, progress, busy))
     finally:
         with deferred_interrupts():
             loader.close()
@@ -305,12 +304,12 @@ def _ensure_image(engine: Engine, image: str, arch: str, options: ExecOptions,
     return None
 
 
-def _run_all(engine: Engine, plans: list[Plan], options: ExecOptions,
-             progress: Progress) -> dict[TargetId, ExecutionResult]:
+def _run_all(engine: Engine, plans: list[Plan], options: ExecOptions, progress: Progress,
+             busy: Callable[[], None] | None = None) -> dict[TargetId, ExecutionResult]:
     results: dict[TargetId, ExecutionResult] = {}
     if not plans:
         return results
-    session = Session(engine)
+    session = Session(engine, busy)
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="lambdacheck")
     try:
@@ -319,6 +318,7 @@ def _run_all(engine: Engine, plans: list[Plan], options: ExecOptions,
                 pool.submit(_run_unless_stopped, engine, session, plan, options, progress, stop):
                     plan for plan in plans
             }
+            _warm_up_when_busy(session, futures)
             for future in as_completed(futures):
                 result = future.result()
                 results[result.target] = result
@@ -330,6 +330,15 @@ def _run_all(engine: Engine, plans: list[Plan], options: ExecOptions,
             pool.shutdown(wait=True, cancel_futures=True)
             session.remove_dirs()
     return results
+
+
+def _warm_up_when_busy(session: Session, futures: Iterable[Future[ExecutionResult]]) -> None:
+    """Once a worker waits on the engine (session.busy()), import what reading the answers
+    needs (invoker.warm_up): then it costs nothing; before, it would delay the first start."""
+    while not session.busy_now.wait(0.005):
+        if all(future.done() for future in futures):
+            return
+    warm_up()
 
 
 def _run_unless_stopped(engine: Engine, session: Session, plan: Plan, options: ExecOptions,

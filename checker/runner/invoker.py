@@ -2,6 +2,10 @@
 
 One container serves all of a target's events (the first cold, the rest warm), one invoke at
 a time, as one Lambda execution environment does.
+
+The modules that read the container's answers (logs, outcome, memory, extensions) are imported
+where they are used, not on the way to the first start: execute.py imports them (`warm_up`) on
+its own thread while the engine starts the containers, when that costs nothing.
 """
 
 from __future__ import annotations
@@ -23,10 +27,6 @@ from checker.progress import Progress
 from checker.runner import rie
 from checker.runner.emulation import foreign_executable_notes
 from checker.runner.errors import Cancelled, ContainerError, RunnerError
-from checker.runner.extensions import extension_invocations, staged_extension_names
-from checker.runner.logs import LogLine, invoke_finished, parse_docker_logs, read_invoke_log
-from checker.runner.memory import MemoryWatch
-from checker.runner.outcome import MemoryFacts, classify
 from checker.runner.result import ExecutionResult
 from checker.runner.session import Session
 from checker.runner.spec import (
@@ -45,7 +45,10 @@ from checker.runner.unpack import make_root, unpack
 
 if TYPE_CHECKING:
     from checker.runner.images import FunctionImage
+    from checker.runner.logs import LogLine
+    from checker.runner.memory import MemoryWatch
 
+LARGE_UNPACK = 8 * 1024 * 1024  # bytes: unpacking takes long enough to overlap the checks
 READY_WITHIN_S = 15.0
 INIT_ALLOWANCE_S = 10.0  # Lambda allows init 10 s before the first invoke's own timeout
 LOG_SETTLE_S = 2.0  # how long the RIE's closing lines may lag behind its HTTP answer
@@ -90,6 +93,8 @@ def run_target(engine: Engine, session: Session, plan: Plan, options: ExecOption
         staging = None
         if plan.function_image is None:
             work = session.temp_dir()
+            if _artifact_bytes(target) >= LARGE_UNPACK:
+                session.busy()  # the static checks can run while this unpacks
             staging = _stage(target, work, session.cancel.is_set, progress)
             notes += foreign_executable_notes(staging.task_dir, staging.opt_dir,
                                               plan.foreign_arches)
@@ -107,6 +112,16 @@ def run_target(engine: Engine, session: Session, plan: Plan, options: ExecOption
                 session.release_container(running.container_id)
         if work is not None:
             session.release_dir(work)
+
+
+def _artifact_bytes(target: Target) -> int:
+    """The bytes of the target's ZIPs or folders' top level (a stat each, nothing read)."""
+    total = 0
+    for path in (target.artifact, *target.layers):
+        if isinstance(path, Path):
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+    return total
 
 
 def _execution(plan: Plan, options: ExecOptions) -> Execution:
@@ -132,6 +147,8 @@ def _extension_names(plan: Plan, staging: Staging | None) -> tuple[str, ...]:
     """The files the RIE will start from /opt/extensions (everything there but directories)."""
     if plan.function_image is not None:
         return plan.function_image.extensions
+    from checker.runner.extensions import staged_extension_names
+
     return staged_extension_names(staging.opt_dir) if staging is not None else ()
 
 
@@ -140,6 +157,9 @@ def _extension_results(engine: Engine, running: _Running, names: tuple[str, ...]
     """One Invocation per extension, judged from the container's whole log."""
     if not names:
         return []
+    from checker.runner.extensions import extension_invocations
+    from checker.runner.logs import parse_docker_logs
+
     lines = parse_docker_logs(engine.logs(running.container_id))
     return list(extension_invocations(names, lines, timeout_seconds(options)))
 
@@ -165,6 +185,9 @@ def _start_once(engine: Engine, session: Session, plan: Plan, options: ExecOptio
     """The running container, or None and its log when the RIE never answered."""
     spec, notes = _spec(session, plan, options, staging)
     container_id = session.start(spec)
+    from checker.runner.logs import parse_docker_logs
+    from checker.runner.memory import MemoryWatch
+
     try:
         port = _rie_port(engine, container_id, spec.command, spec.network)
         if rie.wait_ready(port, within_s=READY_WITHIN_S, cancelled=session.cancel.is_set,
@@ -194,6 +217,14 @@ def _spec(session: Session, plan: Plan, options: ExecOptions, staging: Staging |
         raise TypeError("a ZIP or directory target runs from its staging directories")
     return build_spec(plan.target, plan.platform, options, image=plan.image, name=name,
                       labels=labels, staging=staging, ports=ports)
+
+
+def warm_up() -> None:
+    """Import what reading the containers' answers needs (see the module's docstring)."""
+    import checker.runner.extensions
+    import checker.runner.logs
+    import checker.runner.memory
+    import checker.runner.outcome  # noqa: F401
 
 
 def _pick_ports(network: NetworkMode) -> Ports:
@@ -237,6 +268,9 @@ def _invoke(engine: Engine, running: _Running, event: Event, options: ExecOption
     answer = rie.invoke(running.port, event.payload.encode(),
                         timeout_seconds(options) + INIT_ALLOWANCE_S)
     lines = _read_log(engine, running.container_id, seen_ns, settle=answer.status is not None)
+    from checker.runner.logs import read_invoke_log
+    from checker.runner.outcome import MemoryFacts, classify
+
     log = read_invoke_log(lines)
     state = engine.state(running.container_id)
     memory = MemoryFacts(
@@ -262,6 +296,8 @@ def _invoke(engine: Engine, running: _Running, event: Event, options: ExecOption
 
 def _read_log(engine: Engine, container_id: str, seen_ns: int, *, settle: bool) -> list[LogLine]:
     """The log lines after `seen_ns`, waiting (bounded) for the RIE's last line of the invoke."""
+    from checker.runner.logs import invoke_finished, parse_docker_logs
+
     deadline = time.monotonic() + LOG_SETTLE_S
     since_ns = max(seen_ns - _NS_PER_MS, 0) or None
     while True:

@@ -15,6 +15,7 @@ import socket
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from checker.engine import Engine
@@ -34,9 +35,11 @@ def owner() -> str:
 
 
 class Session:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, on_busy: Callable[[], None] | None = None) -> None:
         self.id = uuid.uuid4().hex
         self.cancel = threading.Event()
+        self.busy_now = threading.Event()  # see busy()
+        self._on_busy = on_busy
         self._engine = engine
         self._lock = threading.Lock()
         self._containers: set[str] = set()
@@ -56,9 +59,20 @@ class Session:
         (path / OWNER_FILE).write_text(owner())
         return path
 
+    def busy(self) -> None:
+        """The engine (or the unpacking of a large artifact) is about to keep a worker
+        waiting: what else is to be done in this process can run now. The first call sets
+        `busy_now` and calls `on_busy`."""
+        with self._lock:
+            first = not self.busy_now.is_set()
+            self.busy_now.set()
+        if first and self._on_busy is not None:
+            self._on_busy()
+
     def start(self, spec: ContainerSpec) -> str:
         if self.cancel.is_set():
             raise Cancelled("interrupted")
+        self.busy()
         container_id = self._engine.start(spec)
         with self._lock:
             if not self._closed:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from checker.artifact.zip import kind_and_mode
+from checker.artifact.modes import kind_and_mode
 from checker.facts import MemberKind
 from checker.progress import UNPACK, Progress
 from checker.runner.errors import Cancelled, StageError
