@@ -164,6 +164,9 @@ def _name(value: object, prefix: str) -> str:
 
 @dataclass(frozen=True)
 class _Segment:
+    """One program header: its type ("PT_LOAD", or "PT_0x..." when unknown), file offset, virtual
+    address and size in the file."""
+
     kind: str
     offset: int
     vaddr: int

@@ -27,6 +27,9 @@ class EngineError(Exception):
 
 @dataclass(frozen=True)
 class ContainerState:
+    """A container as the engine inspects it: running or not, its exit code, whether it was
+    killed for memory, and its init's pid."""
+
     running: bool
     exit_code: int | None
     oom_killed: bool

@@ -128,6 +128,9 @@ class AnomalyKind(enum.Enum):
 
 @dataclass(frozen=True)
 class Anomaly:
+    """Something wrong at one path of an artifact (its AnomalyKind: zip-slip, a bomb, a corrupt
+    member, ...), and the message that says so."""
+
     kind: AnomalyKind
     path: str
     message: str

@@ -144,6 +144,9 @@ class Execution:
 
 @dataclass(frozen=True)
 class TargetResult:
+    """One target's outcome: its rules' results, the events sent to it (`run`), how it was
+    executed or why that was skipped, and notes."""
+
     target: TargetId
     checks: tuple[CheckResult, ...] = ()
     invocations: tuple[Invocation, ...] = ()
@@ -166,6 +169,9 @@ class TargetResult:
 
 @dataclass(frozen=True)
 class RunResult:
+    """The outcome of one `check`/`run`: every target's result, the severity from which a finding
+    fails the run, and notes."""
+
     targets: tuple[TargetResult, ...] = ()
     fail_on: Severity = Severity.ERROR
     notes: tuple[str, ...] = field(default=())

@@ -24,6 +24,9 @@ from checker.static import ScanKey, check_target, scan_all
 
 @dataclass(frozen=True)
 class Cell:
+    """One runtime x architecture of the matrix: whether the artifact runs there, else the first
+    error and its rule."""
+
     runtime: str
     arch: str
     runs: bool
@@ -33,6 +36,8 @@ class Cell:
 
 @dataclass(frozen=True)
 class Matrix:
+    """Which runtimes and architectures an artifact runs on: one cell each, and the set in words."""
+
     artifact: str
     runtimes: tuple[str, ...]  # rows, in catalog order (family, then version)
     arches: tuple[str, ...]

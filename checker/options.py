@@ -132,6 +132,9 @@ class ExecOptions:
 
 @dataclass(frozen=True)
 class ReportOptions:
+    """How the result is reported: format, report files (JUnit, SARIF, summary), colour, GitHub
+    annotations, the severity from which a finding fails, and the suppressions."""
+
     fmt: OutputFormat = OutputFormat.TEXT
     junit: Path | None = None
     sarif: Path | None = None

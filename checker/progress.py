@@ -63,6 +63,9 @@ class PullUpdate:
 
 @dataclass
 class _Layer:
+    """One image layer of a pull: bytes downloaded, its size once announced, and whether it is
+    done."""
+
     current: int = 0
     total: int | None = None
     done: bool = False
@@ -139,6 +142,9 @@ def format_bytes(done: int, total: int | None = None) -> str:
 
 @dataclass
 class _Item:
+    """What Progress knows of one item (a pull, an unpack, a load): its verbs, when it began,
+    how far it is, and when its last CI-log line was written."""
+
     verbs: tuple[str, str]
     started: float
     done: int = 0

@@ -69,6 +69,8 @@ class ProjectDefaults:
 
 @dataclass(frozen=True)
 class ProjectConfig:
+    """A loaded project config: its top-level defaults, its functions, and the file it came from."""
+
     defaults: ProjectDefaults
     functions: tuple[FunctionSpec, ...]  # as written: defaults NOT applied (see resolve.py)
     source_path: Path

@@ -111,6 +111,9 @@ class Targets:
 
 @dataclass(frozen=True)
 class _Found:
+    """The functions to check, before the catalog: their specs with the command line laid over,
+    notes, those that cannot be checked, and the file that defines each."""
+
     specs: tuple[FunctionSpec, ...]
     notes: tuple[str, ...] = ()
     unresolved: tuple[Unresolved, ...] = ()

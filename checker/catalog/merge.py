@@ -40,6 +40,9 @@ SHIPPED = "catalog"
 
 @dataclass
 class _Merged:
+    """All catalog files' entries so far, by table, each with where it was defined: add() refuses
+    a name defined twice, except a runtime that a --runtime-file replaces."""
+
     sources: dict[str, Entry]
     oses: dict[str, Entry]
     runtimes: dict[str, Entry]

@@ -27,6 +27,9 @@ class Confidence(enum.Enum):
 
 @dataclass(frozen=True)
 class Source:
+    """A document catalog facts cite (a `sources` entry): its title, address and the day it was
+    read, or for a file listing dumped inside a live function, where it is kept and when."""
+
     id: str
     title: str
     url: str = ""
@@ -83,6 +86,9 @@ def _series_leq(number: str, highest: str) -> bool | None:
 
 @dataclass(frozen=True)
 class AbsentLibrary:
+    """A soname known NOT to be on the runtime, with the sources that say so (a need for it is an
+    error, not a doubt)."""
+
     soname: str
     sources: tuple[str, ...]
     confidence: Confidence = Confidence.CONFIRMED
@@ -191,6 +197,8 @@ class Limit:
 
 @dataclass(frozen=True)
 class Catalog:
+    """Every runtime, source and Lambda quota (limits) the catalog files define, by name."""
+
     runtimes: Mapping[str, Runtime]
     sources: Mapping[str, Source]
     limits: Mapping[str, Limit] = field(default_factory=lambda: MappingProxyType({}))

@@ -34,6 +34,9 @@ class AbiTable:
 
 @dataclass(frozen=True)
 class AddonAbi:
+    """An ELF in the tree whose exports name a Node addon init function: its NODE_MODULE_VERSION
+    (None for N-API or unknown), and whether it is N-API."""
+
     path: str  # absolute
     module_version: int | None  # from node_register_module_vNNN; None for N-API or unknown
     napi: bool
@@ -41,6 +44,8 @@ class AddonAbi:
 
 @dataclass(frozen=True)
 class AbiMismatch:
+    """An addon built for another NODE_MODULE_VERSION than the runtime's Node requires."""
+
     path: str
     module_version: int
     expected: int

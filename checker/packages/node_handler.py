@@ -39,6 +39,9 @@ class Export(enum.Enum):
 
 @dataclass(frozen=True)
 class HandlerExport:
+    """Whether the handler file exports the handler's name (FOUND, MISSING or UNKNOWN), the
+    names it was seen exporting, and for MISSING the runtime's message."""
+
     verdict: Export
     exported: tuple[str, ...]  # names seen exported (for the message), in file order
     message: str | None  # for MISSING, in the runtime's words

@@ -58,6 +58,9 @@ class Undecided:
 
 @dataclass(frozen=True)
 class GrammarReport:
+    """The handler's module and those it imports, parsed at the runtime's Python: the files
+    parsed, their syntax errors, and the modules this Python cannot judge."""
+
     checked: tuple[str, ...]  # absolute paths of the sources parsed
     errors: tuple[GrammarError, ...]
     undecided: tuple[Undecided, ...]

@@ -28,6 +28,9 @@ _BY_NUMBER = {number: version for version, number in MAGIC_NUMBERS.items()}
 
 @dataclass(frozen=True)
 class RequiresPythonMismatch:
+    """A distribution whose Requires-Python excludes the runtime's Python (pip would not install
+    it there)."""
+
     distribution: str
     version: str | None
     requires: str  # the Requires-Python value as written
@@ -37,6 +40,8 @@ class RequiresPythonMismatch:
 
 @dataclass(frozen=True)
 class BadMagic:
+    """A .pyc the runtime's Python would refuse to import: its magic number is not that Python's."""
+
     path: str  # the .pyc's absolute path
     module: str
     magic: bytes  # the first 4 bytes

@@ -18,6 +18,8 @@ FOLDED = 3  # findings shown under a package's line
 
 @dataclass(frozen=True)
 class PackageGroup:
+    """One package's findings that count, worst first, for the reporters' per-package line."""
+
     package: str
     findings: tuple[Finding, ...]  # worst first, then by path
 
@@ -48,6 +50,9 @@ class PackageGroup:
 
 @dataclass(frozen=True)
 class Grouped:
+    """Findings as group() sorts them for rendering: those no package claims, one group per
+    package, and the suppressed ones."""
+
     loose: tuple[Finding, ...]  # counted, no package; in the order given
     packages: tuple[PackageGroup, ...]  # worst first, then by name
     suppressed: tuple[Finding, ...]

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RuleContext:
+    """Everything a rule judges one target by: the artifact's facts, its runtime and platform,
+    the run's settings and Lambda's quotas; derived views are built once, on first use."""
+
     target: TargetId
     runtime: Runtime
     platform: Platform

@@ -53,6 +53,9 @@ class FunctionImage:
 
 @dataclass
 class _Loaded:
+    """An image `docker load` brought in, and what to undo after the run: whether it was present
+    before, and what each of its tags pointed to (None: nothing)."""
+
     image_id: str
     was_present: bool
     previous_tags: dict[str, str | None] = field(default_factory=dict)

@@ -73,6 +73,9 @@ class Plan:
 
 @dataclass(frozen=True)
 class _Running:
+    """A started container whose RIE answers: its id, the host port, its memory limit and the
+    watch on its memory cgroup."""
+
     container_id: str
     port: int
     memory_bytes: int

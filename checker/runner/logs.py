@@ -27,6 +27,8 @@ _FINISHED = re.compile(r"^REPORT RequestId: |\(rapid\) Invoke DONE failed"
 
 @dataclass(frozen=True)
 class LogLine:
+    """One line of the container log, with the engine's timestamp."""
+
     ns: int  # engine timestamp, nanoseconds since the epoch
     text: str
 

@@ -22,6 +22,8 @@ _NS_PER_S = 1_000_000_000
 
 @dataclass(frozen=True)
 class CgroupFiles:
+    """The memory cgroup files of one container that hold its peak usage and its OOM kills."""
+
     peak: Path | None  # absent on cgroup v2 before Linux 5.19
     oom: Path  # "oom_kill N" lives here
 

@@ -52,6 +52,8 @@ class MemoryFacts:
 
 @dataclass(frozen=True)
 class Verdict:
+    """One invoke's outcome (SUCCESS, TIMEOUT, OOM, ...) and the message that explains it."""
+
     outcome: str
     message: str
 

@@ -40,6 +40,9 @@ _FAMILY_BINARIES = (("python", "/var/lang/bin/python3"), ("nodejs", "/var/lang/b
 
 @dataclass(frozen=True)
 class ProbedLibrary:
+    """A shared library found on the probed image's loader path: its soname, directory and the
+    version nodes it defines."""
+
     soname: str
     directory: str
     versions: tuple[str, ...]  # version nodes its DT_VERDEF defines, the base node excluded
@@ -47,6 +50,9 @@ class ProbedLibrary:
 
 @dataclass(frozen=True)
 class ImageProbe:
+    """What a probe read from an image without running it: its runtime family and versions, its
+    loader path and the libraries and executables on it."""
+
     image: str
     image_id: str
     arch: str
@@ -62,6 +68,9 @@ class ImageProbe:
 
 @dataclass
 class _Library:
+    """One library the probe read, keyed by soname: the versions it defines, and the glibc and
+    GCC versions it shows."""
+
     soname: str
     versions: tuple[str, ...]
     glibc: str | None = None

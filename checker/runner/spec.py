@@ -71,6 +71,8 @@ class Ports:
 
 @dataclass(frozen=True)
 class Bind:
+    """A host path mounted into the container (read-only unless said otherwise)."""
+
     source: Path
     target: str
     read_only: bool = True
@@ -78,6 +80,9 @@ class Bind:
 
 @dataclass(frozen=True)
 class ContainerSpec:
+    """The container to create for one target, as plain data: image, command, environment,
+    mounts, network, and Lambda's sandbox limits."""
+
     image: str
     name: str
     entrypoint: tuple[str, ...]
