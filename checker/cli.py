@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from checker import __version__
+from checker import __version__, startup
 from checker.errors import (
     EXIT_ERROR,
     EXIT_FINDINGS,
@@ -303,8 +303,11 @@ def _version(value: bool) -> None:
 VersionFlag = Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)]
 
 
-def _root(version: VersionFlag = False) -> None:
+def _root(ctx: typer.Context, version: VersionFlag = False) -> None:
     """Prove an AWS Lambda artifact runs on its runtime before you deploy it."""
+    del version  # handled by its eager callback
+    if ctx.invoked_subcommand not in ("check", "run"):
+        startup.resume()  # check and run: once their options are resolved (_finish)
 
 
 def _add_runtimes(app: typer.Typer) -> None:
@@ -365,6 +368,7 @@ def _finish(line: CommandLine) -> None:
     from checker.resolve import resolve
 
     run_ = resolve(line, Path.cwd(), environ=os.environ, tty=sys.stdout.isatty())
+    startup.resume()
     meter = progress_meter()
     with meter.ticking():  # a slow pull still gets its line every few seconds
         result = perform(run_, progress=meter)

@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(f"lambdacheck {__version__}\n")
         sys.stdout.flush()
         sys.exit(0)
+    from checker import startup
+
+    startup.pause()  # until the command's options are resolved (checker/startup.py)
     from checker.cli import main as cli_main
 
     cli_main(argv)

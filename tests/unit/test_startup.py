@@ -1,0 +1,84 @@
+"""checker.startup: the collector is off while a process starts and on again once its command
+works, in every command; one a caller turned off stays off. The gc module is the real one;
+the CLI cases run in fresh processes (the collector is process state)."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from checker import startup
+from tests.build.zips import File, make_zip
+
+ROOT = Path(__file__).resolve().parents[2]
+STANDIN = ROOT / "tests" / "data" / "standins" / "provided.toml"
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    """Whatever a test does, the collector is on again afterwards (pytest needs it)."""
+    try:
+        yield
+    finally:
+        startup._paused = False
+        gc.enable()
+
+
+@pytest.mark.usefixtures("collector")
+def test_pause_turns_the_collector_off_and_resume_on_again() -> None:
+    assert gc.isenabled()
+    startup.pause()
+    assert not gc.isenabled()
+    frozen = gc.get_freeze_count()
+    kept = [object() for _ in range(10)]  # alive at resume: frozen with the rest
+    startup.resume()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > frozen
+    gc.unfreeze()
+    del kept
+
+
+@pytest.mark.usefixtures("collector")
+def test_a_collector_the_caller_turned_off_stays_off() -> None:
+    gc.disable()
+    startup.pause()
+    startup.resume()
+    assert not gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector")
+def test_resume_without_pause_changes_nothing() -> None:
+    startup.resume()
+    assert gc.isenabled()
+    gc.disable()
+    startup.resume()
+    assert not gc.isenabled()
+
+
+@pytest.mark.parametrize("command", [
+    ["check", "{zip}", "--runtime-file", str(STANDIN), "-r", "standin-provided"],
+    ["plan", "{zip}", "--runtime-file", str(STANDIN), "-r", "standin-provided"],
+    ["inspect", "{zip}"],
+    ["runtimes", "show", "python3.12"],
+    ["runtimes"],
+])
+def test_every_command_works_with_the_collector_on(tmp_path: Path, command: list[str]) -> None:
+    """The console script's entry (checker.launch.main) pauses it; the process then runs a
+    real command and reports, at its exit, whether the collector is on."""
+    archive = make_zip(tmp_path / "fn.zip", [File("bootstrap", b"#!/bin/sh\n", mode=0o755)])
+    args = [part.replace("{zip}", str(archive)) for part in command]
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('collector on:', gc.isenabled(), file=sys.stderr))\n"
+        "from checker.launch import main\n"
+        f"main({args!r})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, check=False, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+    assert done.stderr.splitlines()[-1] == "collector on: True", done.stderr
