@@ -64,8 +64,9 @@ class DockerEngine:
             engine_api = str(client.version().get("ApiVersion", "0"))
         except _ENGINE_ERRORS as error:
             client.close()
-            raise EngineUnavailable(f"no Docker engine reachable: {_reason(error)}",
-                                    _CONNECT_HINT) from error
+            where = str(client.api.base_url).replace("http://", "tcp://", 1)
+            raise EngineUnavailable(f"no Docker engine reachable at {where}: "
+                                    f"{_reason(error)}", _CONNECT_HINT) from error
         if api_tuple(engine_api) < api_tuple(API_VERSION):
             client.close()
             raise EngineUnavailable(f"the Docker engine speaks API {engine_api}; lambdacheck "
@@ -375,4 +376,14 @@ def _reason(error: BaseException) -> str:
     if explanation:
         return str(explanation)
     text = str(error).strip() or type(error).__name__
+    # requests/urllib3 wrap the socket's own words: "HTTPConnectionPool(host=..., port=...):
+    # Max retries exceeded with url: ... (Caused by NewConnectionError(...: [Errno 111]
+    # Connection refused"))": the socket's words are the reason
+    _, errno, rest = text.partition("[Errno ")
+    if errno and "Max retries exceeded" in text:
+        words = rest.partition("] ")[2]
+        for end in ("'", '"', ")"):
+            words = words.partition(end)[0]
+        if words.strip():
+            return words.strip()
     return text.splitlines()[0][:300]

@@ -100,3 +100,18 @@ def test_the_message_groups_targets_by_reason_and_stays_one_line() -> None:
     reasons = [(tid(f"{n}.zip"), f"reason {n}") for n in range(4)]
     assert cannot_execute_message(reasons, 4).endswith(
         "2.zip on python3.12 (x86_64): reason 2; and 1 more reason")
+
+
+def test_a_tcp_engine_that_refuses_is_the_sockets_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DOCKER_HOST=tcp://… goes through the Docker SDK, whose requests/urllib3 bury the
+    socket's words in "HTTPConnectionPool(...): Max retries exceeded ... [Errno 111] ...": the
+    message names the address and says "Connection refused" (a real port nobody listens on)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.1:{port}")
+    monkeypatch.delenv("LAMBDACHECK_ENGINE_CLIENT", raising=False)
+    assert engine_status() == (f"no Docker engine reachable at tcp://127.0.0.1:{port}: "
+                               "Connection refused")
