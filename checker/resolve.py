@@ -46,7 +46,6 @@ from checker.options import (
 )
 from checker.project_config import Env, FunctionSpec, ProjectConfig, load_project_config
 from checker.report.github import is_github_actions
-from checker.sharding import parse_shard, shard
 from checker.suppress import Suppressions, load_baseline
 from checker.values import fail_on, image_functions, load_events, parse_env, runtime_by_name
 
@@ -170,6 +169,8 @@ def resolve_targets(line: CommandLine, cwd: Path) -> Targets:
     chosen = tuple(dataclasses.replace(t, managed_instances=True) if line.managed_instances
                    else t for t in targets)
     if line.shard is not None:
+        from checker.sharding import parse_shard, shard  # here: only with --shard
+
         chosen = shard(chosen, line.shard)
         if parse_shard(line.shard)[0] != 1:
             unresolved = []
