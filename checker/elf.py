@@ -16,10 +16,10 @@ import functools
 import struct
 import sys
 from array import array
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from checker.facts import ElfFacts, VersionNeed
+from checker.records import record
 
 if TYPE_CHECKING:  # pyelftools (~12 ms to import) loads when the first ELF is read
     from elftools.elf.structs import ELFStructs
@@ -162,7 +162,7 @@ def _name(value: object, prefix: str) -> str:
     return value if isinstance(value, str) else f"{prefix}{value:#x}"
 
 
-@dataclass(frozen=True)
+@record
 class _Segment:
     """One program header: its type ("PT_LOAD", or "PT_0x..." when unknown), file offset, virtual
     address and size in the file."""
@@ -184,7 +184,7 @@ class _Strings:
         return None if end < 0 else self._data[offset:end].decode("utf-8", "backslashreplace")
 
 
-@dataclass(frozen=True)
+@record
 class _Aux:
     """One Vernaux: version `name` needed from `library`, known by `index` in DT_VERSYM."""
 

@@ -13,8 +13,9 @@ is one: one target's problem, not the whole command's).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
+
+from checker.records import record
 
 if TYPE_CHECKING:  # the container as data (pure; runner/spec.py builds it)
     from checker.progress import Progress
@@ -25,7 +26,7 @@ class EngineError(Exception):
     """The engine refused or lost something (a container, an image, a stream)."""
 
 
-@dataclass(frozen=True)
+@record
 class ContainerState:
     """A container as the engine inspects it: running or not, its exit code, whether it was
     killed for memory, and its init's pid."""

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from checker.lambda_env import OPT, TASK_ROOT
+from checker.records import record
 
 
-@dataclass(frozen=True)
+@record
 class VersionNeed:
     """One entry of DT_VERNEED: `symbols` of this object need `version` from `library`.
 
@@ -30,7 +31,7 @@ class VersionNeed:
     weak: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class ElfFacts:
     """What the dynamic loader would look at, read from program headers and PT_DYNAMIC.
 
@@ -87,7 +88,7 @@ class MemberKind(enum.Enum):
     SYMLINK = "symlink"
 
 
-@dataclass(frozen=True)
+@record
 class FileFacts:
     """One member of an artifact.
 
@@ -126,7 +127,7 @@ class AnomalyKind(enum.Enum):
     CONFLICT = "conflict"  # a path that is a file (or link) and also a directory
 
 
-@dataclass(frozen=True)
+@record
 class Anomaly:
     """Something wrong at one path of an artifact (its AnomalyKind: zip-slip, a bomb, a corrupt
     member, ...), and the message that says so."""
@@ -142,7 +143,7 @@ class ArtifactRole(enum.Enum):
     IMAGE = "image"  # a container image's whole root filesystem (paths relative to /)
 
 
-@dataclass(frozen=True)
+@record
 class ArtifactFacts:
     """Everything the static rules need from one ZIP or directory, read in one pass.
 

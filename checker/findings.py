@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from checker.records import record
 
 
 class Severity(enum.IntEnum):
@@ -19,7 +21,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """One fact about one file that matters on the target runtime.
 
@@ -49,7 +51,7 @@ class Finding:
     suppressed: Suppression | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Suppression:
     """Why a finding does not count. kind: "ignore" (a project config `ignore` entry) or
     "baseline" (the finding is in the --baseline file, or was written to --write-baseline)."""
@@ -71,7 +73,7 @@ class CheckStatus(enum.Enum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True)
+@record
 class CheckResult:
     """One rule run against one target: its findings, or the reason it did not apply."""
 
@@ -97,7 +99,7 @@ class CheckResult:
         return CheckStatus.PASSED
 
 
-@dataclass(frozen=True)
+@record
 class Invocation:
     """One event sent to a running function (filled in by the execution side)."""
 
@@ -120,7 +122,7 @@ class Invocation:
         return f"invoke {self.event_name}"
 
 
-@dataclass(frozen=True)
+@record
 class TargetId:
     """What was checked: one artifact on one runtime and architecture."""
 
@@ -132,7 +134,7 @@ class TargetId:
         return f"{self.artifact} on {self.runtime} ({self.arch})"
 
 
-@dataclass(frozen=True)
+@record
 class Execution:
     """How a target was executed (`run`): the image that ran, the handler Lambda's `_HANDLER`
     got (None: an image function's own CMD), and the network the emulator listened on."""
@@ -142,7 +144,7 @@ class Execution:
     network: str  # "bridge" or "host"
 
 
-@dataclass(frozen=True)
+@record
 class TargetResult:
     """One target's outcome: its rules' results, the events sent to it (`run`), how it was
     executed or why that was skipped, and notes."""
@@ -167,7 +169,7 @@ class TargetResult:
         return any(not inv.ok for inv in self.invocations)
 
 
-@dataclass(frozen=True)
+@record
 class RunResult:
     """The outcome of one `check`/`run`: every target's result, the severity from which a finding
     fails the run, and notes."""

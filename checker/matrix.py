@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -19,10 +18,11 @@ from checker.facts import ArtifactFacts
 from checker.findings import Finding, Severity, TargetResult, active
 from checker.lambda_env import ARCH_NAMES
 from checker.options import ExecOptions, Target
+from checker.records import record
 from checker.static import ScanKey, check_target, scan_all
 
 
-@dataclass(frozen=True)
+@record
 class Cell:
     """One runtime x architecture of the matrix: whether the artifact runs there, else the first
     error and its rule."""
@@ -34,7 +34,7 @@ class Cell:
     rule: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Matrix:
     """Which runtimes and architectures an artifact runs on: one cell each, and the set in words."""
 

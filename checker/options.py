@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from checker.catalog.model import Limit, Runtime
 from checker.findings import Severity, TargetId
 from checker.image.ref import ImageRef
 from checker.lambda_env import DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
+from checker.records import record
 from checker.suppress import Suppressions
 
 
@@ -25,7 +26,7 @@ class OutputFormat(enum.Enum):
     GITHUB = "github"  # workflow-command annotations
 
 
-@dataclass(frozen=True)
+@record
 class Event:
     """One event to send: a name for the report, the JSON text, and what the answer must hold."""
 
@@ -40,7 +41,7 @@ class Event:
         return self.too_large if self.too_large is not None else len(self.payload.encode())
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """One artifact on one runtime and architecture, with its layers in deployment order.
 
@@ -68,7 +69,7 @@ class Target:
                         arch=self.arch)
 
 
-@dataclass(frozen=True)
+@record
 class Unresolved:
     """A function of a template or project config that cannot become Targets (its code is
     missing, its runtime unknown, its path outside the template's folder, ...). It is reported
@@ -98,7 +99,7 @@ class NetworkMode(enum.Enum):
     HOST = "host"
 
 
-@dataclass(frozen=True)
+@record
 class ExecOptions:
     """How `lambdacheck run` executes targets (see runner/)."""
 
@@ -130,7 +131,7 @@ class ExecOptions:
         )
 
 
-@dataclass(frozen=True)
+@record
 class ReportOptions:
     """How the result is reported: format, report files (JUnit, SARIF, summary), colour, GitHub
     annotations, the severity from which a finding fails, and the suppressions."""
@@ -146,7 +147,7 @@ class ReportOptions:
     suppressions: Suppressions = field(default_factory=Suppressions)
 
 
-@dataclass(frozen=True)
+@record
 class Run:
     """Everything one `check`/`run` invocation does, resolved (its outcome is a RunResult)."""
 

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import IO, Any, TextIO
 
+from checker.records import record
+
 PULL = ("pulling", "pulled")
 UNPACK = ("unpacking", "unpacked")
 LOAD = ("loading", "loaded")
@@ -42,7 +44,7 @@ _DOWNLOADED_STATES = frozenset({"Verifying Checksum", "Download complete", "Extr
 _BAR_WIDTH = 20
 
 
-@dataclass(frozen=True)
+@record
 class PullUpdate:
     """The state of one pull after an event. `total` sums the sizes the engine has announced
     so far (a layer's size is known from its first "Downloading"); layers that already exist

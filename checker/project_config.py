@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checker.errors import ConfigError, LambdacheckError
 from checker.inputs import read_input_text
 from checker.lambda_env import MEMORY_RANGE_MB, TIMEOUT_RANGE_S, Arch
+from checker.records import record
 from checker.suppress import Ignore
 from checker.values import ENV_NAME_HINT, is_inline_json, valid_env_name
 
@@ -30,7 +30,7 @@ FAIL_ON_VALUES = ("error", "warning", "info")
 Env = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
+@record
 class FunctionSpec:
     """One function as configured, before the catalog resolves its runtime names.
 
@@ -53,7 +53,7 @@ class FunctionSpec:
     managed_instances: bool | None = None  # a template's CapacityProviderConfig
 
 
-@dataclass(frozen=True)
+@record
 class ProjectDefaults:
     """Top-level settings: per-function defaults plus run-wide options."""
 
@@ -67,7 +67,7 @@ class ProjectDefaults:
     ignores: tuple[Ignore, ...] = ()  # `ignore` entries: suppressed findings (see suppress.py)
 
 
-@dataclass(frozen=True)
+@record
 class ProjectConfig:
     """A loaded project config: its top-level defaults, its functions, and the file it came from."""
 

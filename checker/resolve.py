@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +45,13 @@ from checker.options import (
     Unresolved,
 )
 from checker.project_config import Env, FunctionSpec, ProjectConfig, load_project_config
+from checker.records import record
 from checker.report.github import is_github_actions
 from checker.suppress import Suppressions, load_baseline
 from checker.values import fail_on, image_functions, load_events, parse_env, runtime_by_name
 
 
-@dataclass(frozen=True)
+@record
 class ExecLine:
     """What the command line says about executing (`run` only), as typed."""
 
@@ -71,7 +72,7 @@ class ExecLine:
     fail_fast: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class CommandLine:
     """What the command line says, as typed (empty/None = not given). cli.py builds it."""
 
@@ -97,7 +98,7 @@ class CommandLine:
     execute: ExecLine | None = None  # None for check and plan
 
 
-@dataclass(frozen=True)
+@record
 class Targets:
     """The functions chosen to check, as Targets, with what chose them."""
 
@@ -108,7 +109,7 @@ class Targets:
     unresolved: tuple[Unresolved, ...] = ()  # functions that fail alone (in shard 1 only)
 
 
-@dataclass(frozen=True)
+@record
 class _Found:
     """The functions to check, before the catalog: their specs with the command line laid over,
     notes, those that cannot be checked, and the file that defines each."""

@@ -12,18 +12,18 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from checker.errors import LambdacheckError
+from checker.records import record
 
 Raw = Mapping[str, Any]
 
 
 # ---- where an error is -----------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class KeyPath:
     """A file and a key path in it, for error messages: runtime."python3.12".arches.
 
@@ -70,7 +70,7 @@ _TOML_TYPES: tuple[tuple[type, str], ...] = (
 
 # ---- the schema ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Key:
     """One key of a table: its kind, whether it must be there, and the schema of what it holds.
 

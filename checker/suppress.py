@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from checker.findings import (
     TargetResult,
 )
 from checker.inputs import read_input_text
+from checker.records import record
 
 BASELINE_SCHEMA = "lambdacheck/baseline/v1"
 IGNORE = "ignore"
@@ -42,7 +42,7 @@ BASELINE = "baseline"
 _BASELINED = (Severity.ERROR, Severity.WARNING)
 
 
-@dataclass(frozen=True)
+@record
 class Ignore:
     """One `ignore` entry of the project config. where: its key path, for the stale note."""
 
@@ -65,7 +65,7 @@ class Ignore:
         return f"{self.where} (rule {self.rule}, path {self.path}{scope})"
 
 
-@dataclass(frozen=True)
+@record
 class Baseline:
     """A baseline file read: where it is and the fingerprints it holds."""
 
@@ -73,7 +73,7 @@ class Baseline:
     fingerprints: frozenset[str]
 
 
-@dataclass(frozen=True)
+@record
 class Suppressions:
     """What suppresses findings in one run, resolved (resolve.py builds it)."""
 

@@ -20,7 +20,6 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from checker.inputs import MIB, read_input_text
 from checker.lambda_env import DEFAULT_ARCH, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from checker.options import Unresolved
 from checker.project_config import FunctionSpec
+from checker.records import record
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -54,7 +54,7 @@ SHORT_TAGS = {
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-@dataclass(frozen=True)
+@record
 class Intrinsic:
     """A CloudFormation intrinsic function, by its long name ("Ref", "Fn::Sub")."""
 
@@ -62,7 +62,7 @@ class Intrinsic:
     value: Any
 
 
-@dataclass(frozen=True)
+@record
 class TemplateFunctions:
     """What a template yields: the functions to check and what was left out, and why."""
 

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from checker.facts import Anomaly, AnomalyKind, ArtifactFacts, ArtifactRole, FileFacts, MemberKind
+from checker.records import record
 
 BLOCK = 64 * 1024  # unit of reading and caching; the first block of a file is its "head"
 
 
-@dataclass(frozen=True)
+@record
 class ScanLimits:
     """Guards against hostile archives (zip bombs) and memory use."""
 

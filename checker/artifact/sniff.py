@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from checker.elf import ByteStream, ElfError, read_elf
 from checker.facts import ElfFacts, FileFacts, FileFormat
+from checker.records import record
 
 HEAD = 64 * 1024  # bytes of a file's start that are enough to tell its format
 
@@ -38,7 +39,7 @@ _PE_MACHINES = {
 _PE_DLL = 0x2000
 
 
-@dataclass(frozen=True)
+@record
 class Content:
     """What the bytes of a regular file say about it."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
@@ -28,6 +27,7 @@ from checker.catalog.schema import (
     valid_paths,
     valid_version,
 )
+from checker.records import record
 
 FAMILIES = {
     "python": HandlerStyle.PYTHON, "nodejs": HandlerStyle.NODE, "java": HandlerStyle.JAVA,
@@ -37,7 +37,7 @@ FAMILIES = {
 
 # ---- building: one OS on one architecture ----------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class OsArch:
     """One os table as it applies on one architecture."""
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from types import MappingProxyType
 
 from checker.lambda_env import ARCH_NAMES
+from checker.records import record
 
 ARCHES = ARCH_NAMES
 
@@ -23,7 +24,7 @@ class Confidence(enum.Enum):
     INFERRED = "inferred"
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """A document catalog facts cite (a `sources` entry): its title, address and the day it was
     read, or for a file listing dumped inside a live function, where it is kept and when."""
@@ -39,7 +40,7 @@ class Source:
     dumped: str = ""  # "2026-07-24"
 
 
-@dataclass(frozen=True)
+@record
 class SystemLibrary:
     """A shared library the runtime image provides on its loader path.
 
@@ -94,7 +95,7 @@ def _release(number: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-@dataclass(frozen=True)
+@record
 class AbsentLibrary:
     """A soname known NOT to be on the runtime, with the sources that say so (a need for it is an
     error, not a doubt)."""
@@ -104,7 +105,7 @@ class AbsentLibrary:
     confidence: Confidence = Confidence.CONFIRMED
 
 
-@dataclass(frozen=True)
+@record
 class Platform:
     """One runtime on one architecture: what the dynamic loader will find there.
 
@@ -152,7 +153,7 @@ class HandlerStyle(enum.Enum):
     CUSTOM = "custom"  # provided.*: bootstrap does the work, handler is free text
 
 
-@dataclass(frozen=True)
+@record
 class Runtime:
     """A Lambda runtime identifier ("python3.12") and what it means on each architecture."""
 
@@ -194,7 +195,7 @@ class Runtime:
         return self.deprecated is not None and self.deprecated <= today
 
 
-@dataclass(frozen=True)
+@record
 class Limit:
     """A Lambda quota ("memory_mb_max" = 10240 MB), with its sources."""
 
@@ -205,7 +206,7 @@ class Limit:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Catalog:
     """Every runtime, source and Lambda quota (limits) the catalog files define, by name."""
 

@@ -9,12 +9,12 @@ model).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
 from checker.catalog.model import ARCHES, Confidence
 from checker.errors import CatalogError
+from checker.records import record
 from checker.schema import Key, KeyPath, check_table
 from checker.schema import Raw as _Raw
 from checker.schema import unknown as unknown_name
@@ -106,7 +106,7 @@ def valid_paths(values: Sequence[str], where: Where) -> tuple[str, ...]:
     return tuple(values)
 
 
-@dataclass(frozen=True)
+@record
 class Sources:
     """The source ids every file may cite."""
 
@@ -121,7 +121,7 @@ class Sources:
         return tuple(ids)
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """One named table (a source, os, runtime or limit), where it is and which file it is from."""
 

@@ -14,7 +14,6 @@ import io
 import posixpath
 import tarfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol, cast
 
@@ -34,6 +33,7 @@ from checker.image.stream import (
     compression_of,
     decompressing,
 )
+from checker.records import record
 from checker.streams import ChunkFile, reason
 
 
@@ -50,7 +50,7 @@ class LayerReading(Protocol):
         """Merge a diff; False when no further layer is wanted (limits reached)."""
 
 
-@dataclass(frozen=True)
+@record
 class BlobSpan:
     """A blob stored uncompressed in a regular archive file: it can be opened on its own."""
 

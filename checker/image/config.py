@@ -6,14 +6,14 @@ or from an engine's `docker image inspect` (the runner's); both carry the same f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from checker.errors import InputError
 from checker.lambda_env import Arch
+from checker.records import record
 
 
-@dataclass(frozen=True)
+@record
 class ImageConfig:
     """The image config's runtime settings, as the engine (and Lambda) would apply them.
 

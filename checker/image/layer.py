@@ -41,6 +41,7 @@ from checker.image.tar import (
     TarFormatError,
     entries,
 )
+from checker.records import record
 from checker.streams import reason
 
 WHITEOUT = ".wh."
@@ -49,7 +50,7 @@ _AFTER_END = "data follows the end-of-archive marker of the layer's tar data; it
 _SPECIAL_KINDS = {CHARDEV: "character device", BLOCKDEV: "block device", FIFO: "FIFO"}
 
 
-@dataclass(frozen=True)
+@record
 class HardLink:
     """A tar hard link: `path` shares the data (and so the facts) of `target`."""
 
@@ -57,7 +58,7 @@ class HardLink:
     target: str
 
 
-@dataclass(frozen=True)
+@record
 class Special:
     """A device node or FIFO: recorded by path and kind, never read."""
 
@@ -112,7 +113,7 @@ class Budget:
             raise BudgetSpent("entries")
 
 
-@dataclass(frozen=True)
+@record
 class Wants:
     """What the caller wants read beyond sniffing: texts (up to max_text_bytes) and ELF
     facts, by path."""

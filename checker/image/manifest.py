@@ -10,11 +10,11 @@ import json
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from checker.errors import InputError
 from checker.lambda_env import Arch
+from checker.records import record
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
 REF_NAME = "org.opencontainers.image.ref.name"
@@ -29,7 +29,7 @@ _MAX_NESTING = 4
 ReadBytes = Callable[[str], bytes | None]  # member name -> its bytes, None when absent
 
 
-@dataclass(frozen=True)
+@record
 class LayerRef:
     """One layer as the metadata names it.
 
@@ -45,7 +45,7 @@ class LayerRef:
     size: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ImagePlan:
     """The image an archive's metadata picks: its config (and digest), its layer blobs, and
     the tags a docker-archive gives it (RepoTags)."""

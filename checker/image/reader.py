@@ -38,6 +38,7 @@ from checker.image.manifest import ImagePlan, LayerRef
 from checker.image.merge import Filesystem
 from checker.image.ref import ImageRef
 from checker.image.stream import BlobError
+from checker.records import record
 
 IMAGE_LIMITS = ScanLimits(
     max_unpacked_bytes=12 * 1024**3,  # decompressed layer bytes; Lambda's limit is 10 GB
@@ -47,7 +48,7 @@ IMAGE_LIMITS = ScanLimits(
 )
 
 
-@dataclass(frozen=True)
+@record
 class ImageFacts:
     """One image, read.
 

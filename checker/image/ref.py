@@ -14,11 +14,11 @@ where the image is read (checker/image/reader.py) and loaded (checker/runner/ima
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from checker.errors import UsageError
 from checker.patterns import lazy_pattern
+from checker.records import record
 
 DAEMON = "docker-daemon"
 DOCKER_ARCHIVE = "docker-archive"
@@ -29,7 +29,7 @@ _FORMS = {DAEMON: "docker-daemon:NAME[:TAG]", DOCKER_ARCHIVE: "docker-archive:PA
           OCI_ARCHIVE: "oci-archive:PATH[:REF|:@N]"}
 
 
-@dataclass(frozen=True)
+@record
 class ImageRef:
     """A container image a function runs from.
 

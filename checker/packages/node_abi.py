@@ -13,15 +13,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 
 from checker.packages.tree import Tree
+from checker.records import record
 
 _NODE_SYMBOL = re.compile(r"^node_register_module_v(\d+)$")
 _NAPI_PREFIX = "napi_register_module_v"
 
 
-@dataclass(frozen=True)
+@record
 class AbiTable:
     """Node major → the NODE_MODULE_VERSION of its releases, with where it comes from."""
 
@@ -32,7 +32,7 @@ class AbiTable:
         return [major for major, value in self.by_major.items() if value == module_version]
 
 
-@dataclass(frozen=True)
+@record
 class AddonAbi:
     """An ELF in the tree whose exports name a Node addon init function: its NODE_MODULE_VERSION
     (None for N-API or unknown), and whether it is N-API."""
@@ -42,7 +42,7 @@ class AddonAbi:
     napi: bool
 
 
-@dataclass(frozen=True)
+@record
 class AbiMismatch:
     """An addon built for another NODE_MODULE_VERSION than the runtime's Node requires."""
 

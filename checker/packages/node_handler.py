@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+
+from checker.records import record
 
 _MINIFIED_LINE = 1000  # characters: bundlers and minifiers write long lines
 _DYNAMIC = re.compile(
@@ -37,7 +38,7 @@ class Export(enum.Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@record
 class HandlerExport:
     """Whether the handler file exports the handler's name (FOUND, MISSING or UNKNOWN), the
     names it was seen exporting, and for MISSING the runtime's message."""

@@ -15,9 +15,9 @@ import enum
 import json
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from checker.packages.tree import Tree
+from checker.records import record
 
 
 class Ecosystem(enum.Enum):
@@ -26,7 +26,7 @@ class Ecosystem(enum.Enum):
     LAYER = "layer"
 
 
-@dataclass(frozen=True)
+@record
 class Distribution:
     """What shipped a file. manifest: the absolute path of the file that says so (the RECORD,
     the package.json; for a layer, the layer's mount "/opt")."""

@@ -29,14 +29,14 @@ import sys
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from checker.packages.tree import Tree
+from checker.records import record
 
 _GUARDS = ("TYPE_CHECKING", "version_info", "platform")
 
 
-@dataclass(frozen=True)
+@record
 class GrammarError:
     """The first syntax error of one module, in Python's words."""
 
@@ -47,7 +47,7 @@ class GrammarError:
     imported_by: str | None  # the module whose import reached this one (None: the handler)
 
 
-@dataclass(frozen=True)
+@record
 class Undecided:
     """A module this Python cannot judge (grammar newer than the host's own)."""
 
@@ -56,7 +56,7 @@ class Undecided:
     reason: str
 
 
-@dataclass(frozen=True)
+@record
 class GrammarReport:
     """The handler's module and those it imports, parsed at the runtime's Python: the files
     parsed, their syntax errors, and the modules this Python cannot judge."""

@@ -8,12 +8,12 @@ The only module of the package that imports `packaging`.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from checker.packages.owners import metadata_headers
 from checker.packages.tree import Tree
+from checker.records import record
 
 # importlib.util.MAGIC_NUMBER of each final release: the last number listed for that version
 # in CPython's table of magic numbers (python/cpython, Lib/importlib/_bootstrap_external.py up
@@ -26,7 +26,7 @@ MAGIC_NUMBERS: dict[tuple[int, int], int] = {
 _BY_NUMBER = {number: version for version, number in MAGIC_NUMBERS.items()}
 
 
-@dataclass(frozen=True)
+@record
 class RequiresPythonMismatch:
     """A distribution whose Requires-Python excludes the runtime's Python (pip would not install
     it there)."""
@@ -38,7 +38,7 @@ class RequiresPythonMismatch:
     message: str  # in pip's words
 
 
-@dataclass(frozen=True)
+@record
 class BadMagic:
     """A .pyc the runtime's Python would refuse to import: its magic number is not that Python's."""
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from checker.packages.owners import package_name, read_package_json
 from checker.packages.tree import Tree
 from checker.patterns import lazy_pattern
+from checker.records import record
 
 _NODE_ARCH = {"x86_64": "x64", "arm64": "arm64"}
 _PREBUILD_DIR = lazy_pattern(r"(?:^|/)prebuilds/([a-z0-9]+)-([a-z0-9]+)/[^/]+$")
@@ -48,7 +48,7 @@ class Verdict(enum.Enum):
     UNKNOWN = "unknown"  # no layout recognised: judge it as any other binary
 
 
-@dataclass(frozen=True)
+@record
 class Platform:
     """Lambda's platform: always Linux with glibc; arch "x86_64" or "arm64"."""
 
@@ -65,7 +65,7 @@ class Platform:
         return f"{self.os}-{self.node_arch}"
 
 
-@dataclass(frozen=True)
+@record
 class Reach:
     """The verdict on one binary. layout: which layout was recognised (None for Unknown)."""
 
@@ -75,7 +75,7 @@ class Reach:
     layout: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class MissingPlatformBinary:
     """A package requires a platform package for Lambda's platform that is not installed."""
 

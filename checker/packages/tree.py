@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from checker.artifact.reader import read_member
 from checker.facts import ArtifactFacts, FileFacts, MemberKind
+from checker.records import record
 
 # Members whose contents the package checks read (see wanted_text).
 _MANIFESTS = ("/RECORD", "/METADATA", "/installed-files.txt", "/PKG-INFO")
@@ -34,7 +34,7 @@ def wanted_text(path: str) -> bool:
     return path.endswith(SOURCE_SUFFIXES)
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """One file of the tree: where it is, which artifact it came from, its facts."""
 

@@ -7,12 +7,12 @@ Renders only: pass/fail comes from RunResult.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from checker.errors import UsageError
 from checker.findings import CheckStatus, RunResult, Severity, TargetId, TargetResult
+from checker.records import record
 from checker.report.packages import group
 
 # GitHub shows at most 10 annotations of each level per step; past that we say how many more.
@@ -22,7 +22,7 @@ _COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO
 ArtifactPaths = Mapping[TargetId, Path]
 
 
-@dataclass(frozen=True)
+@record
 class Counts:
     """Test cases as the JUnit report counts them: checks, invocations, skipped executions."""
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from checker.findings import Finding, Severity
+from checker.records import record
 
 FOLDED = 3  # findings shown under a package's line
 
 
-@dataclass(frozen=True)
+@record
 class PackageGroup:
     """One package's findings that count, worst first, for the reporters' per-package line."""
 
@@ -48,7 +48,7 @@ class PackageGroup:
         return f"{self.package}: {count} finding{'s' if count != 1 else ''} ({self.rules()})"
 
 
-@dataclass(frozen=True)
+@record
 class Grouped:
     """Findings as group() sorts them for rendering: those no package claims, one group per
     package, and the suppressed ones."""

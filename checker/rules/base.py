@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
@@ -16,6 +15,7 @@ from checker.packages.owners import Owners, blame
 from checker.packages.reachability import Platform as PackagePlatform
 from checker.packages.reachability import Reach, Verdict, judge
 from checker.packages.tree import Tree
+from checker.records import record
 from checker.rules.loader import LoaderModel
 from checker.rules.view import FileView, Located
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from checker.image.reader import ImageFacts
 
 
-@dataclass(frozen=True)
+@record
 class RuleContext:
     """Everything a rule judges one target by: the artifact's facts, its runtime and platform,
     the run's settings and Lambda's quotas; derived views are built once, on first use."""

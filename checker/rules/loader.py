@@ -11,17 +11,17 @@ the function is shadowed by both unless an RPATH points at it.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 
 from checker.catalog.model import AbsentLibrary, Platform, SystemLibrary
 from checker.facts import ElfFacts
 from checker.lambda_env import SYSTEM_LIBRARY_DIRS, TASK_ROOT
+from checker.records import record
 from checker.rules.view import FileView, Located
 
 DEFAULT_DIRS = SYSTEM_LIBRARY_DIRS
 
 
-@dataclass(frozen=True)
+@record
 class Resolution:
     """Exactly one of bundled / system is set when found; neither when missing."""
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from checker.facts import ArtifactFacts, ArtifactRole, FileFacts, MemberKind
 from checker.lambda_env import OPT, TASK_ROOT
+from checker.records import record
 
 _MAX_LINK_HOPS = 40
 
 
-@dataclass(frozen=True)
+@record
 class Located:
     """A file together with the artifact it comes from and its absolute path on Lambda."""
 

@@ -18,7 +18,6 @@ import io
 import json
 import posixpath
 import tarfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,13 +25,14 @@ from checker.errors import InputError
 from checker.image.archive import read_plan
 from checker.image.ref import ImageRef
 from checker.lambda_env import Arch
+from checker.records import record
 from checker.runner.errors import StageError
 
 _TAR_ERRORS = (tarfile.TarError, OSError, ValueError, KeyError, UnicodeDecodeError)
 _MAX_JSON = 1 << 24
 
 
-@dataclass(frozen=True)
+@record
 class ArchiveImage:
     """The one image an archive holds: its id ("sha256:...") and the tags it brings."""
 

@@ -11,10 +11,10 @@ The directory is the local kernel's; it tells about the engine only when the eng
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass
 from pathlib import Path
 
 from checker.lambda_env import EXTENSIONS_DIR, OPT_BOOTSTRAP, TASK_BOOTSTRAP, Arch
+from checker.records import record
 
 BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
 _ELF_MACHINES = {"arm64": 0xB7, "x86_64": 0x3E}  # e_machine: EM_AARCH64, EM_X86_64
@@ -23,7 +23,7 @@ _ELFCLASS64_OFFSET = 4
 _NOT_HANDLERS = frozenset({"register", "status"})
 
 
-@dataclass(frozen=True)
+@record
 class BinfmtHandler:
     """One entry of binfmt_misc (/proc/sys/fs/binfmt_misc/NAME)."""
 

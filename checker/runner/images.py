@@ -24,6 +24,7 @@ from checker.image.ref import DOCKER_ARCHIVE, ImageRef
 from checker.lambda_env import EXTENSIONS_DIR
 from checker.options import ExecOptions, PullPolicy
 from checker.progress import LOAD, CountingReader, Progress
+from checker.records import record
 from checker.runner.errors import ContainerError, RunnerError
 from checker.runner.rie_binary import find_rie
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 LAMBDA_USERS = frozenset({"", "993", "993:990", "sbx_user1051"})
 
 
-@dataclass(frozen=True)
+@record
 class FunctionImage:
     """An image target ready to run.
 

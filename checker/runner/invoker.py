@@ -15,7 +15,6 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from checker.engine import Engine
 from checker.findings import Execution, Invocation
 from checker.options import Event, ExecOptions, NetworkMode, Target
 from checker.progress import Progress
+from checker.records import record
 from checker.runner import rie
 from checker.runner.emulation import foreign_executable_notes
 from checker.runner.errors import Cancelled, ContainerError, RunnerError
@@ -58,7 +58,7 @@ RESPONSE_CHARS = 65_536
 _NS_PER_MS = 1_000_000
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """A target that can run: its platform, the image to run it in, caveats known up front.
     function_image is set for a container-image function (then `image` is its reference)."""
@@ -71,7 +71,7 @@ class Plan:
     foreign_arches: tuple[str, ...] = ()  # other architectures the kernel runs under QEMU
 
 
-@dataclass(frozen=True)
+@record
 class _Running:
     """A started container whose RIE answers: its id, the host port, its memory limit and the
     watch on its memory cgroup."""

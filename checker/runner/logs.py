@@ -8,8 +8,9 @@ ordered by the engine's timestamps. Pure: bytes from `docker logs --timestamps` 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
+
+from checker.records import record
 
 _RAPID = re.compile(r"^\d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2},\d{3} \[[A-Z]+\] \(rapid\) ")
 _REQUEST_LINE = re.compile(r"^(START|END|REPORT) RequestId: ")
@@ -25,7 +26,7 @@ _FINISHED = re.compile(r"^REPORT RequestId: |\(rapid\) Invoke DONE failed"
                        r"|\(rapid\) Reset initiated: ReleaseFail")
 
 
-@dataclass(frozen=True)
+@record
 class LogLine:
     """One line of the container log, with the engine's timestamp."""
 
@@ -33,7 +34,7 @@ class LogLine:
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class InvokeLog:
     """What the log says about one invoke.
 

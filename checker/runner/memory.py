@@ -9,10 +9,10 @@ straight from /sys/fs/cgroup (microseconds); otherwise the engine's stats API gi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from checker.engine import Engine
+from checker.records import record
 from checker.runner.errors import ContainerError
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -20,7 +20,7 @@ PROC_ROOT = Path("/proc")
 _NS_PER_S = 1_000_000_000
 
 
-@dataclass(frozen=True)
+@record
 class CgroupFiles:
     """The memory cgroup files of one container that hold its peak usage and its OOM kills."""
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
+from checker.records import record
 from checker.runner.expect import expectation_mismatch
 from checker.runner.logs import InvokeLog
 from checker.runner.rie import HttpAnswer
@@ -41,7 +41,7 @@ _EXTENSION_PROCESS = re.compile(r"^extension-(.+)-\d+$")
 _NEAR_LIMIT = 0.97  # a peak this close to the limit counts as hitting it
 
 
-@dataclass(frozen=True)
+@record
 class MemoryFacts:
     """The container's cgroup as seen after the invoke."""
 
@@ -50,7 +50,7 @@ class MemoryFacts:
     oom_events: int = 0  # the engine's "oom" events during this invoke
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """One invoke's outcome (SUCCESS, TIMEOUT, OOM, ...) and the message that explains it."""
 

@@ -24,6 +24,7 @@ from checker.engine import ConnectEngine, Engine
 from checker.errors import ImageUnavailable
 from checker.lambda_env import GENERIC_LIBRARY_DIRS, RUNTIME_DIR, SYSTEM_LIBRARY_DIRS, Arch
 from checker.progress import silent
+from checker.records import record
 from checker.runner.connection import connect as connect_docker
 from checker.runner.image_glibc import glibc_banner_version
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
@@ -38,7 +39,7 @@ _FAMILY_BINARIES = (("python", "/var/lang/bin/python3"), ("nodejs", "/var/lang/b
                     ("dotnet", "/var/lang/bin/dotnet"))
 
 
-@dataclass(frozen=True)
+@record
 class ProbedLibrary:
     """A shared library found on the probed image's loader path: its soname, directory and the
     version nodes it defines."""
@@ -48,7 +49,7 @@ class ProbedLibrary:
     versions: tuple[str, ...]  # version nodes its DT_VERDEF defines, the base node excluded
 
 
-@dataclass(frozen=True)
+@record
 class ImageProbe:
     """What a probe read from an image without running it: its runtime family and versions, its
     loader path and the libraries and executables on it."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from checker.findings import Execution, Invocation, TargetId
+from checker.records import record
 
 
-@dataclass(frozen=True)
+@record
 class ExecutionResult:
     """Invocations of one target's events; `skipped` says why none (or not all) ran: no
     engine, image unavailable, ... ; `notes` are caveats on fidelity ("the AL2 image carries

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from checker.records import record
 from checker.runner import http1
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
@@ -18,7 +18,7 @@ READY_PATH = "/"
 _HOST = "127.0.0.1"
 
 
-@dataclass(frozen=True)
+@record
 class HttpAnswer:
     """The RIE's answer, or why there was none (error; timed_out when the client gave up)."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from checker.lambda_env import (
     Arch,
 )
 from checker.options import ExecOptions, NetworkMode, Target
+from checker.records import record
 
 RIE_BINARY = "/usr/local/bin/aws-lambda-rie"
 FUNCTION_USER = "993:990"  # what Lambda runs functions as (sbx_user1051)
@@ -60,7 +60,7 @@ IMAGE_OWNED_VARIABLES = frozenset({
 })
 
 
-@dataclass(frozen=True)
+@record
 class Ports:
     """Host-side ports on 127.0.0.1. runtime_api is set on the host network only (on a bridge
     the runtime API stays inside the container's own loopback)."""
@@ -69,7 +69,7 @@ class Ports:
     runtime_api: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Bind:
     """A host path mounted into the container (read-only unless said otherwise)."""
 
@@ -78,7 +78,7 @@ class Bind:
     read_only: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class ContainerSpec:
     """The container to create for one target, as plain data: image, command, environment,
     mounts, network, and Lambda's sandbox limits."""
@@ -102,7 +102,7 @@ class ContainerSpec:
     nofile: int = NOFILE_LIMIT
 
 
-@dataclass(frozen=True)
+@record
 class ImageStart:
     """How a container-image function starts: what the engine runs, the image's ENTRYPOINT,
     CMD and WORKDIR, and a host RIE to mount when the image has none."""
@@ -114,7 +114,7 @@ class ImageStart:
     rie_mount: Path | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Staging:
     """Where the unpacked function and layers are on the host."""
 

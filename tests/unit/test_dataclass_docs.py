@@ -16,10 +16,11 @@ PACKAGE = ROOT / "checker"
 
 
 def _is_dataclass(decorator: ast.expr) -> bool:
-    """@dataclass, @dataclass(...), @dataclasses.dataclass and @dataclasses.dataclass(...)."""
+    """@dataclass, @dataclass(...), @dataclasses.dataclass and @dataclasses.dataclass(...), and
+    @record (checker/records.py: a dataclass too)."""
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
     if isinstance(target, ast.Name):
-        return target.id == "dataclass"
+        return target.id in ("dataclass", "record")
     return isinstance(target, ast.Attribute) and target.attr == "dataclass"
 
 
