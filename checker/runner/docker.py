@@ -10,10 +10,7 @@ everything else the engine refuses becomes ContainerError (one target's problem)
 
 from __future__ import annotations
 
-import io
-import json
 import socket
-import tarfile
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -29,11 +26,17 @@ from checker.errors import EngineUnavailable, ImageUnavailable
 from checker.lambda_env import Arch
 from checker.options import NetworkMode
 from checker.progress import Progress, track_pull
-from checker.runner.engine_api import API_VERSION, CONNECT_HINT, api_tuple, decode_base64
+from checker.runner.engine_api import (
+    API_VERSION,
+    CONNECT_HINT,
+    api_tuple,
+    path_stat_answer,
+    tar_first_file,
+    tar_names,
+)
 from checker.runner.engine_api import loaded_names as _loaded_names
 from checker.runner.errors import ContainerError
 from checker.runner.spec import ContainerSpec
-from checker.streams import ChunkFile
 
 # requests' exceptions derive from OSError; the SDK raises them raw for connection problems.
 _ENGINE_ERRORS = (docker.errors.DockerException, OSError)
@@ -260,26 +263,14 @@ class DockerEngine:
             response = self._api.head(url, params={"path": path})
         except _ENGINE_ERRORS as error:
             raise ContainerError(f"cannot stat {path}: {_reason(error)}") from error
-        header = response.headers.get("X-Docker-Container-Path-Stat")
-        if response.status_code == 404 or not header:
-            return None
-        if response.status_code >= 400:
-            raise ContainerError(f"cannot stat {path}: HTTP {response.status_code}")
-        return dict(json.loads(decode_base64(header)))
+        return path_stat_answer(response.status_code,
+                                response.headers.get("X-Docker-Container-Path-Stat"), path)
 
     def directory_names(self, container_id: str, path: str) -> list[str] | None:
         """Names of the entries directly in directory `path` that are not directories
         (None when it does not exist)."""
         stream = self.archive(container_id, path.rstrip("/") + "/.")
-        if stream is None:
-            return None
-        names = []
-        with tarfile.open(fileobj=io.BufferedReader(ChunkFile(stream)), mode="r|") as tar:
-            for member in tar:
-                name = member.name.removeprefix("./")
-                if name and "/" not in name and name != "." and not member.isdir():
-                    names.append(name)
-        return sorted(names)
+        return None if stream is None else tar_names(stream)
 
     def read_file(self, container_id: str, path: str, limit: int) -> bytes | None:
         """The first `limit` bytes of the regular file at `path` in the container (symbolic
@@ -289,14 +280,7 @@ class DockerEngine:
             return None
         target = str(stat.get("linkTarget") or path)  # the engine resolves links for us
         stream = self.archive(container_id, target)
-        if stream is None:
-            return None
-        with tarfile.open(fileobj=io.BufferedReader(ChunkFile(stream)), mode="r|") as tar:
-            for member in tar:
-                if member.isfile():
-                    extracted = tar.extractfile(member)
-                    return extracted.read(limit) if extracted is not None else None
-        return None
+        return None if stream is None else tar_first_file(stream, limit)
 
     def archive(self, container_id: str, path: str) -> Iterator[bytes] | None:
         """A tar stream of `path` in the container's filesystem, None when it does not exist."""

@@ -352,46 +352,23 @@ class LightEngine:
                     "x-docker-container-path-stat")
         except OSError as error:
             raise ContainerError(f"cannot stat {path}: {_reason(error)}") from error
-        if status == 404 or not header:
-            return None
-        if status >= 400:
-            raise ContainerError(f"cannot stat {path}: HTTP {status}")
-        return dict(json.loads(decode_base64(header)))
+        return path_stat_answer(status, header, path)
 
     def directory_names(self, container_id: str, path: str) -> list[str] | None:
         """Names of the entries directly in directory `path` that are not directories
         (None when it does not exist)."""
-        import tarfile  # only the probe reads directories
-
         stream = self.archive(container_id, path.rstrip("/") + "/.")
-        if stream is None:
-            return None
-        names = []
-        with tarfile.open(fileobj=io.BufferedReader(ChunkFile(stream)), mode="r|") as tar:
-            for member in tar:
-                name = member.name.removeprefix("./")
-                if name and "/" not in name and name != "." and not member.isdir():
-                    names.append(name)
-        return sorted(names)
+        return None if stream is None else tar_names(stream)
 
     def read_file(self, container_id: str, path: str, limit: int) -> bytes | None:
         """The first `limit` bytes of the regular file at `path` in the container (symbolic
         links followed), None when there is none."""
-        import tarfile  # only the probe and image_glibc read files
-
         stat = self.path_stat(container_id, path)
         if stat is None:
             return None
         target = str(stat.get("linkTarget") or path)  # the engine resolves links for us
         stream = self.archive(container_id, target)
-        if stream is None:
-            return None
-        with tarfile.open(fileobj=io.BufferedReader(ChunkFile(stream)), mode="r|") as tar:
-            for member in tar:
-                if member.isfile():
-                    extracted = tar.extractfile(member)
-                    return extracted.read(limit) if extracted is not None else None
-        return None
+        return None if stream is None else tar_first_file(stream, limit)
 
     def archive(self, container_id: str, path: str) -> Iterator[bytes] | None:
         """A tar stream of `path` in the container's filesystem, None when it does not exist."""
@@ -678,3 +655,41 @@ def _reason(error: BaseException) -> str:
         return str(explanation)
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0][:300]
+
+
+# ---- shared with docker.py's DockerEngine: what an answer of the engine's archive API holds
+
+
+def path_stat_answer(status: int, header: str | None, path: str) -> dict[str, Any] | None:
+    """The stat a HEAD of /containers/{id}/archive answered (its X-Docker-Container-Path-Stat
+    header), None when `path` does not exist."""
+    if status == 404 or not header:
+        return None
+    if status >= 400:
+        raise ContainerError(f"cannot stat {path}: HTTP {status}")
+    return dict(json.loads(decode_base64(header)))
+
+
+def tar_names(stream: Iterator[bytes]) -> list[str]:
+    """The sorted names of the non-directory entries directly in a tar stream of a folder."""
+    import tarfile  # only the probe reads directories
+
+    names = []
+    with tarfile.open(fileobj=io.BufferedReader(ChunkFile(stream)), mode="r|") as tar:
+        for member in tar:
+            name = member.name.removeprefix("./")
+            if name and "/" not in name and name != "." and not member.isdir():
+                names.append(name)
+    return sorted(names)
+
+
+def tar_first_file(stream: Iterator[bytes], limit: int) -> bytes | None:
+    """The first `limit` bytes of the first regular file in a tar stream, None if it has none."""
+    import tarfile  # only the probe and image_glibc read files
+
+    with tarfile.open(fileobj=io.BufferedReader(ChunkFile(stream)), mode="r|") as tar:
+        for member in tar:
+            if member.isfile():
+                extracted = tar.extractfile(member)
+                return extracted.read(limit) if extracted is not None else None
+    return None
