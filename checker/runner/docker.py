@@ -29,10 +29,9 @@ from checker.progress import Progress, track_pull
 from checker.runner.engine_api import (
     API_VERSION,
     CONNECT_HINT,
+    ArchiveFiles,
     api_tuple,
     path_stat_answer,
-    tar_first_file,
-    tar_names,
 )
 from checker.runner.engine_api import loaded_names as _loaded_names
 from checker.runner.errors import ContainerError
@@ -49,7 +48,7 @@ def connect(timeout_s: float = 10.0) -> DockerEngine:
     return DockerEngine.connect(timeout_s)
 
 
-class DockerEngine:
+class DockerEngine(ArchiveFiles):
     """A connected Docker engine (checker.engine.Engine)."""
 
     def __init__(self, client: docker.DockerClient) -> None:
@@ -265,22 +264,6 @@ class DockerEngine:
             raise ContainerError(f"cannot stat {path}: {_reason(error)}") from error
         return path_stat_answer(response.status_code,
                                 response.headers.get("X-Docker-Container-Path-Stat"), path)
-
-    def directory_names(self, container_id: str, path: str) -> list[str] | None:
-        """Names of the entries directly in directory `path` that are not directories
-        (None when it does not exist)."""
-        stream = self.archive(container_id, path.rstrip("/") + "/.")
-        return None if stream is None else tar_names(stream)
-
-    def read_file(self, container_id: str, path: str, limit: int) -> bytes | None:
-        """The first `limit` bytes of the regular file at `path` in the container (symbolic
-        links followed), None when there is none."""
-        stat = self.path_stat(container_id, path)
-        if stat is None:
-            return None
-        target = str(stat.get("linkTarget") or path)  # the engine resolves links for us
-        stream = self.archive(container_id, target)
-        return None if stream is None else tar_first_file(stream, limit)
 
     def archive(self, container_id: str, path: str) -> Iterator[bytes] | None:
         """A tar stream of `path` in the container's filesystem, None when it does not exist."""

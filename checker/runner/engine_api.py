@@ -105,7 +105,35 @@ def connect(timeout_s: float = 10.0, registry_auth: RegistryAuth | None = None) 
     return LightEngine.connect(timeout_s, registry_auth)
 
 
-class LightEngine:
+class ArchiveFiles:
+    """A container's directories and files read through the engine's archive API: what both
+    engine clients (LightEngine here, docker.py's DockerEngine) build on their path_stat and
+    archive."""
+
+    def path_stat(self, container_id: str, path: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def archive(self, container_id: str, path: str) -> Iterator[bytes] | None:
+        raise NotImplementedError
+
+    def directory_names(self, container_id: str, path: str) -> list[str] | None:
+        """Names of the entries directly in directory `path` that are not directories
+        (None when it does not exist)."""
+        stream = self.archive(container_id, path.rstrip("/") + "/.")
+        return None if stream is None else tar_names(stream)
+
+    def read_file(self, container_id: str, path: str, limit: int) -> bytes | None:
+        """The first `limit` bytes of the regular file at `path` in the container (symbolic
+        links followed), None when there is none."""
+        stat = self.path_stat(container_id, path)
+        if stat is None:
+            return None
+        target = str(stat.get("linkTarget") or path)  # the engine resolves links for us
+        stream = self.archive(container_id, target)
+        return None if stream is None else tar_first_file(stream, limit)
+
+
+class LightEngine(ArchiveFiles):
     """A connected Docker engine on a unix socket (checker.engine.Engine)."""
 
     def __init__(self, path: str, timeout_s: float = 10.0,
@@ -353,22 +381,6 @@ class LightEngine:
         except OSError as error:
             raise ContainerError(f"cannot stat {path}: {_reason(error)}") from error
         return path_stat_answer(status, header, path)
-
-    def directory_names(self, container_id: str, path: str) -> list[str] | None:
-        """Names of the entries directly in directory `path` that are not directories
-        (None when it does not exist)."""
-        stream = self.archive(container_id, path.rstrip("/") + "/.")
-        return None if stream is None else tar_names(stream)
-
-    def read_file(self, container_id: str, path: str, limit: int) -> bytes | None:
-        """The first `limit` bytes of the regular file at `path` in the container (symbolic
-        links followed), None when there is none."""
-        stat = self.path_stat(container_id, path)
-        if stat is None:
-            return None
-        target = str(stat.get("linkTarget") or path)  # the engine resolves links for us
-        stream = self.archive(container_id, target)
-        return None if stream is None else tar_first_file(stream, limit)
 
     def archive(self, container_id: str, path: str) -> Iterator[bytes] | None:
         """A tar stream of `path` in the container's filesystem, None when it does not exist."""

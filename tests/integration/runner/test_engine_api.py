@@ -9,7 +9,6 @@ import base64
 import dataclasses
 import io
 import json
-import os
 import re
 import socket
 import tarfile
@@ -31,13 +30,10 @@ from checker.runner.connection import ENGINE_CLIENT_ENV
 from checker.runner.errors import ContainerError
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
 from checker.runner.spec import ContainerSpec, Ports, Staging, build_spec
-from tests.build import images
 from tests.build.registry import (
     AuthenticatedRegistry,
-    authenticated_registry,
-    authenticated_registry_problem,
 )
-from tests.integration.conftest import REQUIRE_DOCKER_ENV, STANDIN_IMAGES
+from tests.integration.conftest import STANDIN_IMAGES
 
 pytestmark = pytest.mark.docker
 
@@ -251,26 +247,6 @@ def test_both_clients_answer_alike(monkeypatch: pytest.MonkeyPatch, spec: Contai
         light.remove(container_id)
         light.close()
         sdk.close()
-
-
-@pytest.fixture(scope="module")
-def auth_registry() -> Iterator[AuthenticatedRegistry]:
-    problem = authenticated_registry_problem()
-    if problem is not None:
-        if os.environ.get(REQUIRE_DOCKER_ENV) == "1":
-            pytest.fail(f"{problem} ({REQUIRE_DOCKER_ENV}=1)")
-        pytest.skip(problem)
-    with authenticated_registry() as registry:
-        yield registry
-
-
-@pytest.fixture(scope="module")
-def guarded(auth_registry: AuthenticatedRegistry,
-            tmp_path_factory: pytest.TempPathFactory) -> str:
-    layer = images.layer_tar([images.File("hello", b"behind basic auth\n")])
-    archive = images.oci_archive(tmp_path_factory.mktemp("guarded") / "guarded.tar",
-                                 [images.OciImage([layer], images.config_json([layer]))])
-    return auth_registry.push_oci(archive, "engine-api")
 
 
 def test_a_pull_uses_the_docker_configs_credentials(

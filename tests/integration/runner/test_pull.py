@@ -29,12 +29,10 @@ from tests.build import images
 from tests.build.registry import (
     AuthenticatedRegistry,
     LoopbackRegistry,
-    authenticated_registry,
-    authenticated_registry_problem,
     engine_has,
 )
 from tests.build.zips import File, make_zip
-from tests.integration.conftest import REQUIRE_DOCKER_ENV, STANDIN_IMAGES, STANDINS
+from tests.integration.conftest import STANDIN_IMAGES, STANDINS
 
 pytestmark = pytest.mark.docker
 
@@ -251,28 +249,6 @@ def test_a_single_arm64_image_is_refused_for_an_x86_64_target(
             f"image {image} is for arm64, the target is x86_64")
     finally:
         loopback_registry.forget(image)
-
-
-@pytest.fixture(scope="module")
-def auth_registry() -> Iterator[AuthenticatedRegistry]:
-    """A second loopback registry of this module's own, requiring basic-auth credentials."""
-    problem = authenticated_registry_problem()
-    if problem is not None:
-        if os.environ.get(REQUIRE_DOCKER_ENV) == "1":
-            pytest.fail(f"{problem} ({REQUIRE_DOCKER_ENV}=1)")
-        pytest.skip(problem)
-    with authenticated_registry() as registry:
-        yield registry
-
-
-@pytest.fixture(scope="module")
-def guarded(auth_registry: AuthenticatedRegistry,
-            tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A small amd64 image pushed with the credentials: it is there, only not without them."""
-    layer = images.layer_tar([images.File("hello", b"behind basic auth\n")])
-    archive = images.oci_archive(tmp_path_factory.mktemp("guarded") / "guarded.tar",
-                                 [images.OciImage([layer], images.config_json([layer]))])
-    return auth_registry.push_oci(archive, "guarded")
 
 
 @pytest.mark.parametrize("pull", ["always", "missing"])
