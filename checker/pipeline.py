@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from checker.runner import ExecutionResult
 
 LARGE_ARTIFACT = 16 * 10**6  # bytes: from here on a target is announced before its checks
-
-
 STATIC_HEAD_START_S = 1.0  # the longest the static checks wait for the engine to get busy
 
 
@@ -31,8 +29,9 @@ def perform(run: Run, *, progress: Progress, today: date | None = None) -> RunRe
     """Static checks, and for `run` execution too. Without --fail-fast the two overlap: the
     static checks run in a thread while the main thread (which owns signal handling) drives
     the containers; the results are the same as one after the other. The static thread
-    starts its work once the engine has been given its first long job (a pull, the
-    containers' start; at the latest after STATIC_HEAD_START_S): both are Python in one
+    starts its work once a worker is about to wait (a pull, the first container's start, the
+    unpacking of a large artifact: checker.runner's `busy`; at the latest after
+    STATIC_HEAD_START_S): both are Python in one
     process, so checks running earlier would only delay the requests the engine then works
     on while the checks run. The overlapping static checks stay in one process: forking
     worker processes next to a thread that is talking to the engine risks a child inheriting
