@@ -30,10 +30,10 @@ import io
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import IO, Any, TextIO
 
-from checker.records import record
+from checker.records import mutable_record, record
 
 PULL = ("pulling", "pulled")
 UNPACK = ("unpacking", "unpacked")
@@ -63,7 +63,7 @@ class PullUpdate:
         return self.status is not None or self.error is not None
 
 
-@dataclass
+@mutable_record
 class _Layer:
     """One image layer of a pull: bytes downloaded, its size once announced, and whether it is
     done."""
@@ -142,7 +142,7 @@ def format_bytes(done: int, total: int | None = None) -> str:
     return f"{shown(done)}/{shown(total)} {unit}" if total is not None else f"{shown(done)} {unit}"
 
 
-@dataclass
+@mutable_record
 class _Item:
     """What Progress knows of one item (a pull, an unpack, a load): its verbs, when it began,
     how far it is, and when its last CI-log line was written."""
@@ -157,7 +157,7 @@ class _Item:
     brief: bool = False
 
 
-@dataclass
+@mutable_record
 class Progress:
     """Renders items' progress to `stream`; safe to call from several threads.
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from checker.facts import Anomaly, AnomalyKind, ArtifactFacts, ArtifactRole, FileFacts, MemberKind
-from checker.records import record
+from checker.records import mutable_record, record
 
 BLOCK = 64 * 1024  # unit of reading and caching; the first block of a file is its "head"
 
@@ -21,7 +21,7 @@ class ScanLimits:
     max_text_bytes: int = 1_048_576  # largest member captured into `texts`
 
 
-@dataclass
+@mutable_record
 class Scan:
     """What one scan has found so far, and how much it has decompressed."""
 

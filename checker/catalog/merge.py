@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from types import MappingProxyType
 
@@ -29,6 +29,7 @@ from checker.catalog.schema import (
     valid_arches,
 )
 from checker.errors import CatalogError
+from checker.records import mutable_record
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,7 +39,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 SHIPPED = "catalog"
 
 
-@dataclass
+@mutable_record
 class _Merged:
     """All catalog files' entries so far, by table, each with where it was defined: add() refuses
     a name defined twice, except a runtime that a --runtime-file replaces."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import IO
 
@@ -41,7 +41,7 @@ from checker.image.tar import (
     TarFormatError,
     entries,
 )
-from checker.records import record
+from checker.records import mutable_record, record
 from checker.streams import reason
 
 WHITEOUT = ".wh."
@@ -69,7 +69,7 @@ class Special:
 Change = FileFacts | HardLink | Special
 
 
-@dataclass
+@mutable_record
 class LayerDiff:
     """What one layer changes, in tar order. `complete` is False when reading stopped at the
     budget, in which case its digests were not computed over the whole blob.
@@ -93,7 +93,7 @@ class LayerDiff:
         self.anomalies.append(Anomaly(kind, path, message))
 
 
-@dataclass
+@mutable_record
 class Budget:
     """What reading one layer may spend: decompressed bytes and tar entries."""
 

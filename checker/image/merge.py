@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from checker.facts import Anomaly, AnomalyKind, FileFacts, MemberKind
 from checker.image.layer import HardLink, LayerDiff, Special
+from checker.records import mutable_record
 
 
-@dataclass
+@mutable_record
 class Filesystem:
     """The merged root filesystem so far. Paths are relative to "/"."""
 

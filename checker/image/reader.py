@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import IO
 
 from checker.artifact.reader import ScanLimits, picklable
@@ -38,7 +38,7 @@ from checker.image.manifest import ImagePlan, LayerRef
 from checker.image.merge import Filesystem
 from checker.image.ref import ImageRef
 from checker.image.stream import BlobError
-from checker.records import record
+from checker.records import mutable_record, record
 
 IMAGE_LIMITS = ScanLimits(
     max_unpacked_bytes=12 * 1024**3,  # decompressed layer bytes; Lambda's limit is 10 GB
@@ -114,7 +114,7 @@ def read_image(
     return reading.facts(label, plan, archive_size)
 
 
-@dataclass
+@mutable_record
 class _Reading:
     """One image being read: what is wanted, the limits, the merged filesystem.
 

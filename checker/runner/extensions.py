@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from checker.findings import Invocation
 from checker.lambda_env import EXTENSIONS_DIR
+from checker.records import mutable_record
 from checker.runner.logs import FATAL_ERROR, LogLine, is_emulator_line
 
 EVENT_PREFIX = "extension "
@@ -39,7 +40,7 @@ TAIL_LINES = 60
 TAIL_CHARS = 16_000
 
 
-@dataclass
+@mutable_record
 class _State:
     """What the log says about one extension, over every init of the run."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
@@ -24,7 +24,7 @@ from checker.image.ref import DOCKER_ARCHIVE, ImageRef
 from checker.lambda_env import EXTENSIONS_DIR
 from checker.options import ExecOptions, PullPolicy
 from checker.progress import LOAD, CountingReader, Progress
-from checker.records import record
+from checker.records import mutable_record, record
 from checker.runner.errors import ContainerError, RunnerError
 from checker.runner.rie_binary import find_rie
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
@@ -52,7 +52,7 @@ class FunctionImage:
     notes: tuple[str, ...] = ()
 
 
-@dataclass
+@mutable_record
 class _Loaded:
     """An image `docker load` brought in, and what to undo after the run: whether it was present
     before, and what each of its tags pointed to (None: nothing)."""

@@ -15,7 +15,7 @@ import re
 import tarfile
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 
 from checker.catalog.from_image import highest_glibc_node
@@ -24,7 +24,7 @@ from checker.engine import ConnectEngine, Engine
 from checker.errors import ImageUnavailable
 from checker.lambda_env import GENERIC_LIBRARY_DIRS, RUNTIME_DIR, SYSTEM_LIBRARY_DIRS, Arch
 from checker.progress import silent
-from checker.records import record
+from checker.records import mutable_record, record
 from checker.runner.connection import connect as connect_docker
 from checker.runner.image_glibc import glibc_banner_version
 from checker.runner.session import MANAGED_LABEL, OWNER_LABEL, SESSION_LABEL, owner
@@ -67,7 +67,7 @@ class ImageProbe:
     executables: tuple[str, ...]
 
 
-@dataclass
+@mutable_record
 class _Library:
     """One library the probe read, keyed by soname: the versions it defines, and the glibc and
     GCC versions it shows."""
@@ -78,7 +78,7 @@ class _Library:
     gcc: str | None = None
 
 
-@dataclass
+@mutable_record
 class _Listing:
     """The direct children of one directory: name → (kind, mode, link target), and the
     libraries read from its regular files (file name → facts)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from checker.records import record
+from checker.records import mutable_record, record
 
 
 @record
@@ -139,21 +139,195 @@ def test_a_plain_subclass_uses_its_records_fields() -> None:
     assert repr(Sub(1)).startswith("test_a_plain_subclass_uses_its_records_fields.<locals>.Sub(")
 
 
+@record
+class Later:
+    """Fields __init__ does not take: a factory one, a default one, and a __post_init__."""
+
+    x: int
+    made: list[int] = field(default_factory=list, init=False)
+    flag: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self.made.append(self.x)
+
+
+@dataclass(frozen=True)
+class LaterTwin:
+    """The same as Later, made by dataclass itself."""
+
+    x: int
+    made: list[int] = field(default_factory=list, init=False)
+    flag: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self.made.append(self.x)
+
+
+def _signature_text(cls: type) -> str:
+    import inspect
+
+    return str(inspect.signature(cls))
+
+
+def test_init_is_dataclasss_own() -> None:
+    """Parameters, defaults, annotations, factories (a new object each time), init=False
+    fields and __post_init__: what dataclass(frozen=True) makes, compared with its twins."""
+    assert _signature_text(Point) == _signature_text(Twin)
+    assert _signature_text(Later) == _signature_text(LaterTwin) == "(x: 'int') -> None"
+    assert Point.__init__.__qualname__ == "Point.__init__"
+    assert Point(1).tags == () and Point(1, "b", ("t",)).tags == ("t",)
+    assert Point(1, y="c", note="n") == Point(1, "c", (), "m")  # note is not compared
+    later = Later(3)
+    assert (later.made, later.flag) == ([3], False) == (LaterTwin(3).made, LaterTwin(3).flag)
+    assert Later(3).made is not later.made  # the factory runs for every instance
+    assert "flag" not in later.__dict__  # as dataclass leaves it: the class attribute
+    for args, kwargs in (((), {}), ((1, "a", (), "", 5), {}), ((1,), {"z": 1}),
+                         ((1,), {"x": 2})):
+        with pytest.raises(TypeError) as ours:
+            Point(*args, **kwargs)
+        with pytest.raises(TypeError) as theirs:
+            Twin(*args, **kwargs)
+        assert str(ours.value) == str(theirs.value).replace("Twin", "Point"), (args, kwargs)
+
+
+def test_init_is_made_on_first_use_and_kept() -> None:
+    @record
+    class Fresh:
+        """A record nothing has used yet."""
+
+        a: int
+
+    assert type(Fresh.__dict__["__init__"]).__name__ == "_LazyInit"
+    assert Fresh(1).a == 1
+    made = Fresh.__dict__["__init__"]
+    assert callable(made) and made.__name__ == "__init__"
+    assert Fresh(2).a == 2 and Fresh.__dict__["__init__"] is made  # compiled once
+
+
+def test_frozen_errors_and_params_are_dataclasss() -> None:
+    point, twin = Point(1), Twin(1)
+    for target in (point, twin):
+        with pytest.raises(dataclasses.FrozenInstanceError) as raised:
+            target.x = 2  # type: ignore[misc]
+        assert str(raised.value) == "cannot assign to field 'x'"
+        with pytest.raises(dataclasses.FrozenInstanceError) as raised:
+            target.other = 2  # type: ignore[attr-defined]
+        assert str(raised.value) == "cannot assign to field 'other'"
+        with pytest.raises(dataclasses.FrozenInstanceError) as raised:
+            del target.y  # type: ignore[misc]
+        assert str(raised.value) == "cannot delete field 'y'"
+    ours = Point.__dataclass_params__  # type: ignore[attr-defined]
+    theirs = Twin.__dataclass_params__  # type: ignore[attr-defined]
+    assert repr(ours) == repr(theirs)
+
+
+def test_what_the_fast_path_leaves_to_dataclass_still_works() -> None:
+    """Keyword-only fields, an InitVar and a record deriving from a record are made by
+    dataclass(frozen=True) itself, with the shared methods; a mutable record on a frozen one is
+    refused as dataclass refuses a mutable dataclass there."""
+    @record
+    class KeywordOnly:
+        """A keyword-only field."""
+
+        a: int
+        b: int = field(default=0, kw_only=True)
+
+    @record
+    class WithInitVar:
+        """An InitVar that __post_init__ takes."""
+
+        a: int
+        scale: dataclasses.InitVar[int] = 1
+
+        def __post_init__(self, scale: int) -> None:
+            object.__setattr__(self, "a", self.a * scale)
+
+    @record
+    class Derived(Point):
+        """A record on a record."""
+
+        z: int = 0
+
+    assert KeywordOnly(1, b=2) == KeywordOnly(1, b=2) != KeywordOnly(1)
+    with pytest.raises(TypeError):
+        KeywordOnly(1, 2)  # type: ignore[misc]
+    assert WithInitVar(2, 3).a == 6
+    derived = Derived(1, "b", z=5)
+    assert (derived.x, derived.y, derived.z) == (1, "b", 5)
+    assert repr(derived).endswith("Derived(x=1, y='b', tags=(), z=5)")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        derived.z = 1  # type: ignore[misc]
+    with pytest.raises(TypeError, match="cannot inherit non-frozen dataclass from a frozen one"):
+        @mutable_record
+        class Thawed(Point):
+            """Refused."""
+
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+        @record
+        class Misordered:
+            """Refused at class creation, as dataclass refuses it."""
+
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+
+@mutable_record
+class Counter:
+    """A mutable record: defaults, a factory, a field left out of eq and repr."""
+
+    name: str
+    count: int = 0
+    seen: list[str] = field(default_factory=list)
+    note: str = field(default="", compare=False, repr=False)
+
+
+@dataclass
+class CounterTwin:
+    """The same as Counter, made by dataclass itself."""
+
+    name: str
+    count: int = 0
+    seen: list[str] = field(default_factory=list)
+    note: str = field(default="", compare=False, repr=False)
+
+
+def test_a_mutable_record_is_a_mutable_dataclass() -> None:
+    ours, theirs = Counter("a"), CounterTwin("a")
+    assert _signature_text(Counter) == _signature_text(CounterTwin)
+    assert repr(ours) == repr(theirs).replace("CounterTwin(", "Counter(")
+    ours.count += 2
+    theirs.count += 2
+    ours.seen.append("x")
+    assert (ours.count, ours.seen) == (2, ["x"])
+    assert ours == Counter("a", 2, ["x"], note="other") and ours != Counter("a", 3, ["x"])
+    assert ours != theirs and ours.__eq__(theirs) is NotImplemented
+    assert Counter.__hash__ is None and CounterTwin.__hash__ is None  # unhashable, as dataclass
+    with pytest.raises(TypeError):
+        hash(ours)
+    assert repr(Counter.__dataclass_params__) == repr(  # type: ignore[attr-defined]
+        CounterTwin.__dataclass_params__)  # type: ignore[attr-defined]
+    assert dataclasses.asdict(ours) == {"name": "a", "count": 2, "seen": ["x"], "note": ""}
+    assert dataclasses.replace(ours, count=7).count == 7
+
+
 def test_every_frozen_dataclass_in_checker_is_a_record() -> None:
-    """`@dataclass(frozen=True)` costs each process ~1 ms per class at import, `@record` about
-    half (see checker/records.py): a new frozen class in checker/ is a record. Found with ast."""
+    """`@dataclass` compiles its methods in each process at import (~0.35 ms a frozen class),
+    a record nothing until used (see checker/records.py): a new dataclass in checker/ is a
+    @record or a @mutable_record (slots=True ones excepted). Found with ast."""
     import ast
     from pathlib import Path
 
     package = Path(__file__).resolve().parents[2] / "checker"
     def frozen_dataclass(decorator: ast.expr) -> bool:
+        if isinstance(decorator, ast.Name):  # a bare @dataclass: @mutable_record instead
+            return decorator.id == "dataclass"
         return (isinstance(decorator, ast.Call) and getattr(decorator.func, "id", "") ==
-                "dataclass" and any(k.arg == "frozen" for k in decorator.keywords)
-                and not any(k.arg == "slots" for k in decorator.keywords))
+                "dataclass" and not any(k.arg == "slots" for k in decorator.keywords))
 
     frozen = [f"{path.relative_to(package)}:{node.lineno}: {node.name}"
               for path in sorted(package.rglob("*.py"))
               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
               if isinstance(node, ast.ClassDef)
               and any(map(frozen_dataclass, node.decorator_list))]
-    assert not frozen, "use @record (checker.records) for these:\n" + "\n".join(frozen)
+    assert not frozen, ("use @record or @mutable_record (checker.records) for these:\n"
+                        + "\n".join(frozen))
