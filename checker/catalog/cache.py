@@ -26,7 +26,9 @@ the next load trusts their stat again. A file whose signature changed means a re
 its text did not (touched, copied: rebuilt once, its new signature is proof again). ctime is
 in the signature because nothing but the kernel sets it: a `touch -d` back to the old mtime
 still shows. So a warm load stats ~70 files instead of reading and hashing ~1 MB; a stale
-signature only ever costs a read or a rebuild, never a wrong hit.
+signature only ever costs a read or a rebuild, never a wrong hit. Such a load hashes nothing:
+the key's other parts (version, Python, day) are kept in the index and compared as they are,
+and the entry's file name is a checksum of the files' labels.
 
 The cache lives in $LAMBDACHECK_CACHE_DIR if set, else $XDG_CACHE_HOME/lambdacheck (default
 ~/.cache/lambdacheck), one file per set of catalog files, written atomically (a temporary file,
@@ -39,7 +41,6 @@ it off.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import pickle
@@ -47,6 +48,7 @@ import stat
 import struct
 import sys
 import time
+import zlib
 from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence, ValuesView
 from datetime import date
 from functools import partial
@@ -59,7 +61,7 @@ from checker.catalog.model import Catalog, Limit, Platform, Runtime, Source
 
 NO_CACHE_ENV = "LAMBDACHECK_NO_CACHE"
 CACHE_DIR_ENV = "LAMBDACHECK_CACHE_DIR"
-_MAGIC = b"lambdacheck-catalog-cache 2\n"
+_MAGIC = b"lambdacheck-catalog-cache 3\n"
 _FORMAT = 5  # pickle protocol (Python 3.8+)
 _CAP = 64 * 1024 * 1024  # a cache file larger than this is not ours
 _HEAD_CAP = 4 * 1024 * 1024  # nor an index larger than this
@@ -103,9 +105,11 @@ def cache_dir() -> Path | None:
 
 
 def slot_name(labels: Sequence[str]) -> str:
-    """The file one set of catalog files (the same command line) keeps its entry in."""
-    return "catalog-" + hashlib.sha256("\0".join(labels).encode("utf-8", "surrogateescape")
-                                       ).hexdigest()[:16] + ".pickle"
+    """The file one set of catalog files (the same command line) keeps its entry in. Two sets
+    sharing a name only take turns in it (the index names its files): a checksum will do, and
+    hashlib's import (OpenSSL's start, ~3 ms) is left to loads that hash a file."""
+    data = "\0".join(labels).encode("utf-8", "surrogateescape")
+    return f"catalog-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.pickle"
 
 
 def signature(path: str | Path) -> Signature | None:
@@ -120,6 +124,8 @@ def signature(path: str | Path) -> Signature | None:
 
 
 def _digest(text: str) -> str:
+    import hashlib  # only for a file whose stat is no proof, and on a miss
+
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -161,9 +167,16 @@ def _code_stamp() -> tuple[_Stamped, ...] | None:
     return tuple(stamped)
 
 
+def _context(day: date) -> str:
+    """What an entry depends on besides the files: lambdacheck, the Python, the day."""
+    return f"{checker.__version__}\0{sys.version}\0{day.isoformat()}"
+
+
 def _key(day: date, code: Sequence[_Stamped], documents: Sequence[_Stamped]) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
-    digest.update(f"{checker.__version__}\0{sys.version}\0{day.isoformat()}\0".encode())
+    digest.update(f"{_context(day)}\0".encode())
     for item in (*code, *documents):
         digest.update(f"{item.label}\0{item.origin}\0{item.digest}\0".encode(
             "utf-8", "surrogateescape"))
@@ -192,7 +205,8 @@ def load(documents: Sequence[Document], day: date,
     catalog = build(texts, day)
     code = _code_stamp()
     if code is not None:
-        _write(where, slot, _key(day, code, stamped), catalog, (code, tuple(stamped)))
+        _write(where, slot, _key(day, code, stamped), catalog, (code, tuple(stamped)),
+               _context(day))
     return catalog
 
 
@@ -211,12 +225,14 @@ class _Index:
     from the end of the index): the whole catalog, the sources, every runtime without its
     platforms (the heads, a few hundred bytes each), and each platform of each runtime."""
 
-    __slots__ = ("arches", "heads", "limits", "names", "size", "sources", "stamp", "whole")
+    __slots__ = ("arches", "context", "heads", "limits", "names", "size", "sources", "stamp",
+                 "whole")
 
-    def __init__(self, stamp: _Stamp | None, names: tuple[str, ...], arches: tuple[str, ...],
-                 limits: Mapping[str, Limit], spans: tuple[_Span, _Span, _Span],
-                 size: int) -> None:
+    def __init__(self, stamp: _Stamp | None, context: str, names: tuple[str, ...],
+                 arches: tuple[str, ...], limits: Mapping[str, Limit],
+                 spans: tuple[_Span, _Span, _Span], size: int) -> None:
         self.stamp = stamp
+        self.context = context  # _context() of the day it was built
         self.names = names  # the runtimes, in the catalog's order
         self.arches = arches  # every architecture some runtime has
         self.limits = limits
@@ -344,7 +360,7 @@ def _verify(key: str, index: _Index, documents: Sequence[Document], day: date,
             return None
         read_any = True
         racy_now = racy_now or sig is None or max(sig[1], sig[2]) >= now - _RACY_NS
-    if _key(day, code, recorded) != key:
+    if index.context != _context(day):  # the key's other parts: no hash needed to compare
         return None
     return read_any and not racy_now
 
@@ -573,7 +589,7 @@ def _dumps(value: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _entry(key: str, catalog: Catalog, stamp: _Stamp | None) -> bytes:
+def _entry(key: str, catalog: Catalog, stamp: _Stamp | None, context: str) -> bytes:
     runtimes = dict(catalog.runtimes.items())
     whole = Catalog(runtimes=MappingProxyType(runtimes),
                     sources=MappingProxyType(dict(catalog.sources.items())),
@@ -594,7 +610,7 @@ def _entry(key: str, catalog: Catalog, stamp: _Stamp | None) -> bytes:
     parts.append(_dumps(heads))
     arches = tuple(dict.fromkeys(a for r in runtimes.values() for a in r.arches))
     head_span = (offset, len(parts[-1]))
-    index = _dumps(_Index(stamp=stamp, names=tuple(runtimes), arches=arches,
+    index = _dumps(_Index(stamp=stamp, context=context, names=tuple(runtimes), arches=arches,
                           limits=whole.limits, size=offset + len(parts[-1]),
                           spans=((0, len(parts[0])), (len(parts[0]), len(parts[1])),
                                  head_span)))
@@ -603,10 +619,10 @@ def _entry(key: str, catalog: Catalog, stamp: _Stamp | None) -> bytes:
 
 
 def _write(directory: Path, slot: str, key: str, catalog: Catalog,
-           stamp: _Stamp | None) -> None:
+           stamp: _Stamp | None, context: str = "") -> None:
     """Store `catalog` under `key`, atomically; on any failure there is simply no cache."""
     try:
-        payload = _entry(key, catalog, stamp)
+        payload = _entry(key, catalog, stamp, context)
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
         return  # something in the model that does not pickle: no cache, never a crash
     temporary = directory / f".{slot}.{os.getpid()}.tmp"

@@ -9,7 +9,6 @@ loader could find is judged by its own version definitions), and the paths the f
 from __future__ import annotations
 
 import posixpath
-import re
 import shlex
 from collections.abc import Iterable
 from types import MappingProxyType
@@ -26,6 +25,7 @@ from checker.lambda_env import (
     TASK_ROOT,
     Arch,
 )
+from checker.patterns import lazy_pattern
 
 if TYPE_CHECKING:  # the image reader loads only when an image is checked
     from checker.image.reader import ImageFacts
@@ -34,7 +34,7 @@ IMAGE_FAMILY = "image"
 DEFAULT_LOADER_DIRS = (*SYSTEM_LIBRARY_DIRS, *GENERIC_LIBRARY_DIRS)
 FUNCTION_ROOTS = (TASK_ROOT, OPT, RUNTIME_DIR, LANG_DIR)
 AWS_ENTRYPOINT = "/lambda-entrypoint.sh"
-_INCLUDE = re.compile(r"^\s*include\s+(\S+)")
+_INCLUDE = lazy_pattern(r"^\s*include\s+(\S+)")
 
 
 def placeholder_runtime(ref: str, arch: str) -> Runtime:
@@ -57,12 +57,12 @@ def image_runtime(image: ImageFacts, arch: str) -> Runtime:
                    platforms=MappingProxyType({arch: platform}), origin=image.ref)
 
 
-_PYTHON = re.compile(r"^var/lang/bin/python(3\.\d+)$")
+_PYTHON = lazy_pattern(r"^var/lang/bin/python(3\.\d+)$")
 
 
 def _language(image: ImageFacts) -> tuple[str, str | None, HandlerStyle]:
     paths = {f.path for f in image.filesystem.files}
-    pythons = sorted(m.group(1) for p in paths if (m := _PYTHON.match(p)))
+    pythons = sorted(m.group(1) for p in paths if (m := _PYTHON().match(p)))
     if pythons:
         return "python", pythons[-1], HandlerStyle.PYTHON
     if "var/lang/bin/node" in paths:
@@ -104,7 +104,7 @@ def _ld_so_conf(filesystem: ArtifactFacts, path: str, depth: int) -> list[str]:
     dirs: list[str] = []
     for raw in text.decode("utf-8", "replace").splitlines():
         line = raw.split("#", 1)[0].strip()
-        include = _INCLUDE.match(line)
+        include = _INCLUDE().match(line)
         if include:
             pattern = include.group(1).lstrip("/")
             for candidate in sorted(f.path for f in filesystem.files
@@ -162,7 +162,7 @@ def command(image: ImageFacts) -> tuple[str, ...] | None:
     return full or None
 
 
-_LIBC_FILE = re.compile(r"^libc-(\d+\.\d+)\.so$")
+_LIBC_FILE = lazy_pattern(r"^libc-(\d+\.\d+)\.so$")
 
 
 def _glibc(files: dict[str, FileFacts]) -> str:
@@ -170,7 +170,7 @@ def _glibc(files: dict[str, FileFacts]) -> str:
     highest GLIBC_ node libc.so.6 defines (a release without new symbols has none of its own,
     so this can read one lower)."""
     for path in files:
-        named = _LIBC_FILE.match(posixpath.basename(path))
+        named = _LIBC_FILE().match(posixpath.basename(path))
         if named:
             return named.group(1)
     best: tuple[int, ...] = ()

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import partial
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +35,8 @@ def catalog_dir() -> Traversable:
     """The shipped data: checker/_catalog in a wheel, else runtimes/ of a source checkout."""
     packaged: Traversable = Path(__file__).parent.parent / "_catalog"  # files("checker") on disk
     if not packaged.is_dir():
+        from importlib.resources import files  # ~5 ms with the tempfile it brings: rare here
+
         packaged = files("checker") / "_catalog"  # a zip, another loader
     if packaged.is_dir():
         return packaged

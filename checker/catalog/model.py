@@ -77,9 +77,15 @@ _SERIES_NUMBER = re.compile(r"^\d+(\.\d+)*$")
 def _series_leq(number: str, highest: str) -> bool | None:
     if not _SERIES_NUMBER.match(number):
         return None
-    if _SERIES_NUMBER.match(highest):  # both plain releases: compared as packaging does
-        return _release(number) <= _release(highest)
-    from packaging.version import InvalidVersion, Version  # here: ~5 ms of start-up
+    return version_leq(number, highest)
+
+
+def version_leq(number: str, highest: str) -> bool | None:
+    """number <= highest as packaging.version compares them; None when either is no version.
+    Plain releases ("2.34", "3.4.29") are compared here: packaging costs ~5 ms of start-up."""
+    if _SERIES_NUMBER.match(number) and _SERIES_NUMBER.match(highest):
+        return release(number) <= release(highest)
+    from packaging.version import InvalidVersion, Version
 
     try:
         return Version(number) <= Version(highest)
@@ -87,12 +93,17 @@ def _series_leq(number: str, highest: str) -> bool | None:
         return None
 
 
-def _release(number: str) -> tuple[int, ...]:
+def release(number: str) -> tuple[int, ...]:
     """A plain release ("2.34.0") as packaging.version compares it: trailing zeros dropped."""
     parts = [int(part) for part in number.split(".")]
     while len(parts) > 1 and parts[-1] == 0:
         parts.pop()
     return tuple(parts)
+
+
+def is_release(number: str) -> bool:
+    """Whether `number` is a plain release: digits and dots ("2.34", "3.4.29")."""
+    return _SERIES_NUMBER.match(number) is not None
 
 
 @record

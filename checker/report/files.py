@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 _DEFAULT_MODE = 0o644  # mkstemp makes 0600; report readers may be other users
@@ -35,6 +34,8 @@ def write_report_file(path: Path, data: bytes) -> None:
 
 
 def _replace_atomically(path: Path, data: bytes, mode: int) -> None:
+    import tempfile  # only when a report file is written (~2 ms with the random it brings)
+
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as temp:

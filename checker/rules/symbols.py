@@ -7,9 +7,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from packaging.version import InvalidVersion, Version
-
-from checker.catalog.model import Confidence, SystemLibrary
+from checker.catalog.model import Confidence, SystemLibrary, is_release, release, version_leq
 from checker.facts import VersionNeed
 from checker.findings import Finding, Severity
 from checker.lambda_env import LANG_DIR, SYSTEM_LIBRARY_DIRS, Arch
@@ -118,10 +116,7 @@ def _glibc_defines(version: str, glibc: str) -> bool | None:
     prefix, _, number = version.partition("_")
     if prefix != "GLIBC" or not re.fullmatch(r"\d+(\.\d+)+", number):
         return None
-    try:
-        return Version(number) <= Version(glibc)
-    except InvalidVersion:
-        return None
+    return version_leq(number, glibc)
 
 
 def _library_path(found: Resolution) -> str:
@@ -189,9 +184,15 @@ def _hint(version: str, ctx: RuleContext, found: Resolution) -> str:
     return f"bundle a {found.soname} that defines {version} and point RPATH at it, or rebuild"
 
 
-def _version_key(version: str) -> tuple[str, Version]:
+def _version_key(version: str) -> tuple[str, tuple[int, ...]]:
+    """The order of version nodes in a message: by prefix, then release as packaging orders
+    them (anything not a version first); a pre- or post-release counts as its release."""
     prefix, _, number = version.partition("_")
+    if is_release(number):
+        return prefix, release(number)
+    from packaging.version import InvalidVersion, Version  # not a plain release: rare
+
     try:
-        return prefix, Version(number)
+        return prefix, Version(number).release
     except InvalidVersion:
-        return prefix, Version("0")
+        return prefix, (0,)

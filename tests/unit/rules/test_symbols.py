@@ -176,3 +176,18 @@ def test_an_rpath_to_lib64_reaches_the_shadowed_os_copy(tmp_path: Path,
                    runtime(glibc="2.36", extra_libraries=(_libstdcxx("3.4.29", "/var/lang/lib"),),
                            shadowed=(_libstdcxx("3.4.33", "/lib64"),)))
     assert findings(result, "symbol-versions") == []
+
+
+def test_version_nodes_are_ordered_as_packaging_orders_releases() -> None:
+    """_version_key orders the nodes of a message without packaging for plain releases; the
+    oracle is packaging.version's order of the same numbers."""
+    from packaging.version import Version
+
+    from checker.rules.symbols import _version_key
+
+    numbers = ["2.34", "2.4", "2.17", "2.3.4", "2.34.0", "3.0", "2.2.5", "10.0", "2.28"]
+    ours = sorted((f"GLIBC_{n}" for n in numbers), key=_version_key)
+    theirs = sorted((f"GLIBC_{n}" for n in numbers), key=lambda v: Version(v.partition("_")[2]))
+    assert ours == theirs
+    assert _version_key("GLIBC_PRIVATE") == ("GLIBC", (0,))  # no version: first
+    assert _version_key("GCC_4.2.0") < _version_key("GLIBC_2.0")  # by prefix first
