@@ -92,9 +92,10 @@ class Engine(ImageExporter, Protocol):
 
     # --- containers
 
-    def start(self, spec: ContainerSpec) -> str:
+    def start(self, spec: ContainerSpec, sent: Callable[[], None] | None = None) -> str:
         """Create and start the container; its id. One that was created but did not start is
-        removed before the error is raised."""
+        removed before the error is raised. `sent` (if given) is called once the start is
+        requested: the engine then keeps the caller waiting while it starts the container."""
 
     def create_unstarted(self, image: str, labels: dict[str, str]) -> str:
         """A container that is never started: a handle to read the image's files through."""

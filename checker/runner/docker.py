@@ -175,11 +175,14 @@ class DockerEngine(ArchiveFiles):
         if last.error is not None:
             raise ImageUnavailable(f"image {image} cannot be pulled: {last.error}")
 
-    def start(self, spec: ContainerSpec) -> str:
+    def start(self, spec: ContainerSpec, sent: Callable[[], None] | None = None) -> str:
         """Create and start the container; returns its id. A container that was created but
-        failed to start is removed before the error is raised."""
+        failed to start is removed before the error is raised. `sent`: called as the start
+        is requested (just before: the SDK has no moment in between)."""
         container_id = self.create(spec)
         try:
+            if sent is not None:
+                sent()
             self._call(self._api.start, container_id)
         except ContainerError:
             self.remove(container_id)

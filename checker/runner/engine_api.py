@@ -281,13 +281,13 @@ class LightEngine(ArchiveFiles):
 
     # --- containers
 
-    def start(self, spec: ContainerSpec) -> str:
+    def start(self, spec: ContainerSpec, sent: Callable[[], None] | None = None) -> str:
         """Create and start the container; its id. One that was created but failed to start
-        is removed before the error is raised."""
+        is removed before the error is raised. `sent`: called once the start is requested."""
         container_id = self.create(spec)
         try:
             self._call("start", "POST", f"/containers/{_q(container_id)}/start",
-                       want_json=False)
+                       want_json=False, sent=sent)
         except ContainerError:
             self.remove(container_id)
             raise
@@ -404,21 +404,24 @@ class LightEngine(ArchiveFiles):
 
     def _send(self, method: str, path: str, query: dict[str, object] | None = None, *,
               body: bytes | IO[bytes] | None = None, headers: dict[str, str] | None = None,
-              stream: bool = False) -> http1.Response:
-        """One request; `stream`: no timeout at all (the SDK's pull and events)."""
+              stream: bool = False, sent: Callable[[], None] | None = None) -> http1.Response:
+        """One request; `stream`: no timeout at all (the SDK's pull and events); `sent`: as
+        http1.request's."""
         return http1.request(self._path, method, _target(path, query),
                                  timeout=None if stream else self._timeout, headers=headers,
-                                 body=body)
+                                 body=body, sent=sent)
 
     def _json(self, method: str, path: str, query: dict[str, object] | None = None, *,
-              body: dict[str, Any] | None = None, want_json: bool = True) -> Any:
+              body: dict[str, Any] | None = None, want_json: bool = True,
+              sent: Callable[[], None] | None = None) -> Any:
         """The decoded answer (its bytes when not want_json); ApiError for a status >= 400."""
         data = None
         headers = None
         if body is not None:
             data = json.dumps(body).encode()
             headers = {"Content-Type": "application/json"}
-        with self._send(method, path, query, body=data, headers=headers) as response:
+        with self._send(method, path, query, body=data, headers=headers,
+                        sent=sent) as response:
             _raise_for_status(response, path)
             content = response.read()
         if not want_json:
@@ -429,10 +432,11 @@ class LightEngine(ArchiveFiles):
             raise http1.ProtocolError(f"the engine's answer is not JSON: {error}") from error
 
     def _call(self, name: str, method: str, path: str, query: dict[str, object] | None = None,
-              *, body: dict[str, Any] | None = None, want_json: bool = True) -> Any:
+              *, body: dict[str, Any] | None = None, want_json: bool = True,
+              sent: Callable[[], None] | None = None) -> Any:
         """_json, its failures as ContainerError("engine NAME failed: ...")."""
         try:
-            return self._json(method, path, query, body=body, want_json=want_json)
+            return self._json(method, path, query, body=body, want_json=want_json, sent=sent)
         except _ENGINE_ERRORS as error:
             raise ContainerError(f"engine {name} failed: {_reason(error)}") from error
 

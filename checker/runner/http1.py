@@ -13,7 +13,7 @@ answer that is not HTTP. A status >= 400 is not an error here: the caller reads 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Self
 
 CHUNK = 1 << 20
@@ -167,11 +167,13 @@ class Response:
 
 def request(address: str | tuple[str, int], method: str, target: str, *,
             timeout: float | None, headers: dict[str, str] | None = None,
-            body: bytes | IO[bytes] | None = None) -> Response:
+            body: bytes | IO[bytes] | None = None,
+            sent: Callable[[], None] | None = None) -> Response:
     """Send one request on a new connection to `address` (a unix socket's path, or a TCP
     (host, port)); the response with its headers read. `target` is the request target
     ("/v1.41/info?x=1"). A stream body is sent chunked. The timeout applies to each socket
-    operation."""
+    operation. `sent` is called once the whole request is sent, before its answer is waited
+    for."""
     if isinstance(address, str):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         host = "localhost"
@@ -206,6 +208,8 @@ def request(address: str | tuple[str, int], method: str, target: str, *,
             except OSError:
                 pass
             raise
+        if sent is not None:
+            sent()
         return Response(sock, method)
     except BaseException:
         sock.close()

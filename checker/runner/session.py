@@ -72,8 +72,9 @@ class Session:
     def start(self, spec: ContainerSpec) -> str:
         if self.cancel.is_set():
             raise Cancelled("interrupted")
-        self.busy()
-        container_id = self._engine.start(spec)
+        # busy once the start is requested, not before: the threads that then run would only
+        # delay the create and start requests, each thread taking the GIL in turn
+        container_id = self._engine.start(spec, sent=self.busy)
         with self._lock:
             if not self._closed:
                 self._containers.add(container_id)

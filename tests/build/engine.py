@@ -203,7 +203,9 @@ class FakeEngine:
         self._check("save_image", image)
         return None
 
-    def start(self, spec: ContainerSpec) -> str:
+    def start(self, spec: ContainerSpec, sent: Callable[[], None] | None = None) -> str:
+        if sent is not None:
+            sent()  # requested; the answer (fail["start"] or an id) comes after
         self._check("start", spec)
         container = FakeContainer(spec.image, dict(spec.labels), spec)
         container_id = self._new(container)

@@ -155,9 +155,24 @@ def test_remove_twice_and_what_is_gone(engine: Engine, spec: ContainerSpec) -> N
 
 def test_a_container_that_cannot_start_is_removed(engine: Engine, spec: ContainerSpec) -> None:
     broken = dataclasses.replace(spec, entrypoint=("/no/such/binary",), command=())
+    requested: list[int] = []
     with pytest.raises(ContainerError, match=r"engine start failed: .*no/such/binary"):
-        engine.start(broken)
+        engine.start(broken, sent=lambda: requested.append(1))
+    assert requested == [1]  # the start was requested: the engine's answer was the error
     assert engine.labelled(f"{SESSION_LABEL}={dict(spec.labels)[SESSION_LABEL]}") == []
+
+
+def test_sent_comes_once_the_start_is_requested(engine: Engine, spec: ContainerSpec) -> None:
+    """`sent` (what lets checker.pipeline's static checks run) is called once, when the
+    container exists and its start is requested, and before start() returns."""
+    session = f"{SESSION_LABEL}={dict(spec.labels)[SESSION_LABEL]}"
+    seen: list[list[str]] = []
+    container_id = engine.start(spec, sent=lambda: seen.append(
+        [found for found, _ in engine.labelled(session)]))
+    try:
+        assert seen == [[container_id]]
+    finally:
+        engine.remove(container_id)
 
 
 def test_images(engine: Engine, build_image: Callable[..., str]) -> None:

@@ -83,8 +83,9 @@ def test_clean_leftovers_closes_the_engine_when_a_removal_fails() -> None:
 def test_busy_is_called_before_the_pull_and_before_any_container_starts(
         targets: list[Target]) -> None:
     """checker.pipeline starts the static checks when `busy` is called: that must happen
-    before the engine's long jobs (the pull, the start), not after them. A fake: it records
-    the order of calls, and its start fails (nothing to run in it)."""
+    as the engine's long jobs (the pull, the start) begin, not after them. A fake: it records
+    the order of calls (a call once the engine has answered it), and its start fails (nothing
+    to run in it)."""
     engine = FakeEngine()
     engine.pullable[IMAGE] = FakeImage("sha256:" + "4" * 64)
     engine.fail["start"] = ContainerError("engine start failed: no such runtime")
@@ -99,7 +100,8 @@ def test_busy_is_called_before_the_pull_and_before_any_container_starts(
 
 
 def test_busy_is_called_before_a_start_when_nothing_is_pulled(targets: list[Target]) -> None:
-    """The image is present and --pull never: `busy` comes once, before the start."""
+    """The image is present and --pull never: `busy` comes once, as the start is requested
+    (before the engine's answer)."""
     engine = FakeEngine()
     engine.add_image(IMAGE, FakeImage("sha256:" + "5" * 64))
     engine.fail["start"] = ContainerError("engine start failed: no such runtime")
