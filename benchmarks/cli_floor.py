@@ -1,6 +1,6 @@
 """Benchmark: the whole CLI against its floors (issue 13's baseline for the performance work).
 
-    python benchmarks/cli_floor.py [--runs N] [--importtime K]
+    python benchmarks/cli_floor.py [--runs N] [--importtime K] [--venv DIR] [--instructions]
 
 Each figure is the median wall time of N runs (after one warm-up), each a fresh process, and
 the median CPU time (user + sys) of the process, which other load moves much less:
@@ -10,15 +10,27 @@ the median CPU time (user + sys) of the process, which other load moves much les
 - `lambdacheck run` of the same ZIP: static checks + one invocation in the stand-in
   (--pull never, host network), against the floor a person would type: `docker run` the
   stand-in with the RIE as entrypoint, wait until it listens, one `curl`, `docker rm -f`
-  (benchmarks/run_invoke.py's floor)          (target <= 1.5x the floor)
-- `python3 -c 'import typer'` and `checker.cli` (typer 0.29 also imported pydantic, hence the pin `<0.29`)
-  it parses), `checker.cli`: what the command line machinery costs before any check runs
+  (benchmarks/run_invoke.py's floor), the two measured in turns, the ratio of each pair
+  (its median printed)                        (target <= 1.5x the floor)
+- `python3 -c 'import typer'` and `python3 -c 'import checker.cli'`: what the command line
+  machinery costs before any check runs (typer 0.29 also imported pydantic, hence the pin
+  `<0.29`)
 - `python3 -c pass`: the interpreter's own start (site and its .pth files included), the floor
   under every figure above
 - `python3 -X importtime -c 'import checker.cli'`: the K modules costing most (cumulative).
 The load average is printed with the figures: other work on the machine moves them.
 Needs the stand-ins (scripts/build_standins.sh), gcc and curl. Measures the checker package
 Python imports: run it with PYTHONPATH=<a tree> to measure another checkout.
+
+--instructions also counts the instructions each command executes (valgrind's cachegrind, one
+run each, ~50x slower): unlike times, the same on a busy machine as on a quiet one, so two
+trees compare exactly.
+
+--venv DIR measures lambdacheck as a user runs it: DIR/bin/lambdacheck (the console script pip
+writes) and DIR/bin/python, in a virtual environment lambdacheck is installed in
+(`python -m venv DIR && DIR/bin/pip install .`). Without it, `python -m checker` runs with this
+interpreter and its site-packages, whose .pth files run at every start (on this machine one
+imports certifi: ~20 ms of every figure that is not lambdacheck's).
 """
 
 from __future__ import annotations
@@ -73,9 +85,38 @@ def timed(command: list[str], runs: int) -> tuple[float, float]:
     return elapsed, statistics.median(CPU)
 
 
-def import_offenders(count: int) -> list[tuple[int, int, str]]:
+def instructions(command: list[str]) -> int:
+    """Instructions `command` executes, counted by valgrind (cachegrind, no cache simulation)."""
+    done = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                           "--cachegrind-out-file=/dev/null", *command],
+                          capture_output=True, text=True, check=False, env=ENV)
+    for line in done.stderr.splitlines():
+        if "I" in line and "refs:" in line:
+            return int(line.rsplit(":", 1)[1].replace(",", ""))
+    raise SystemExit(f"valgrind counted nothing: {done.stderr[-500:]}")
+
+
+def paired(command: list[str], other: Callable[[], float],
+           runs: int) -> tuple[float, float, float, float]:
+    """`command` and `other` in turns, `runs` times each (after one warm-up of each): median
+    wall and CPU seconds of `command`, median wall of `other`, and the median of the ratios of
+    each pair. The machine's speed drifts between minutes here; a pair measured in the same
+    second is far steadier than two medians taken one after the other."""
+    wall(command)
+    other()
+    del CPU[:]
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(wall(command))
+        theirs.append(other())
+    ratios = [mine / floor_s for mine, floor_s in zip(ours, theirs, strict=True)]
+    return (statistics.median(ours), statistics.median(CPU), statistics.median(theirs),
+            statistics.median(ratios))
+
+
+def import_offenders(python: str, count: int) -> list[tuple[int, int, str]]:
     """(cumulative us, self us, module) of the `count` costliest imports of checker.cli."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import checker.cli"],
+    done = subprocess.run([python, "-X", "importtime", "-c", "import checker.cli"],
                           capture_output=True, text=True, check=True, env=ENV)
     rows = []
     for line in done.stderr.splitlines():
@@ -91,8 +132,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--importtime", type=int, default=15)
+    parser.add_argument("--venv", type=Path, help="a venv lambdacheck is installed in")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions with valgrind")
     args = parser.parse_args()
-    cli = [sys.executable, "-m", "checker"]
+    python = str(args.venv / "bin" / "python") if args.venv else sys.executable
+    cli = [str(args.venv / "bin" / "lambdacheck")] if args.venv else [python, "-m", "checker"]
     runtime = ["--runtime-file", str(STANDINS / "provided.toml"), "-r", "standin-provided",
                "--arch", "x86_64"]
     with tempfile.TemporaryDirectory(prefix="lambdacheck-bench-") as directory:
@@ -102,30 +147,39 @@ def main() -> None:
         archive, task = build_function("x86_64", work)
         version = timed([*cli, "--version"], args.runs)
         check = timed([*cli, "check", str(archive), *runtime], args.runs)
-        run = timed([*cli, "run", str(archive), *runtime, "--network", "host",
-                     "--pull", "never"], args.runs)
-        raw = median(lambda: floor("x86_64", task), args.runs)
-        interpreter = timed([sys.executable, "-c", "pass"], args.runs)
+        run_wall, run_cpu, raw, ratio = paired(
+            [*cli, "run", str(archive), *runtime, "--network", "host", "--pull", "never"],
+            lambda: floor("x86_64", task), args.runs)
+        interpreter = timed([python, "-c", "pass"], args.runs)
         imports = [(f"python3 -c 'import {module}'", timed(
-            [sys.executable, "-c", f"import {module}"], args.runs))
+            [python, "-c", f"import {module}"], args.runs))
             for module in ("typer", "checker.cli")]
-        offenders = import_offenders(args.importtime)  # the bytecode cache is warm by now
+        offenders = import_offenders(python, args.importtime)  # the bytecode cache is warm
+        counted = [(name, instructions(command)) for name, command in (
+            ("python3 -c pass", [python, "-c", "pass"]),
+            ("python3 -c 'import typer'", [python, "-c", "import typer"]),
+            ("lambdacheck --version", [*cli, "--version"]),
+            ("lambdacheck check (tiny ZIP)", [*cli, "check", str(archive), *runtime]),
+        )] if args.instructions else []
     rows = [("lambdacheck --version", *version, "<= 60 ms"),
             ("lambdacheck check (tiny ZIP)", *check, "<= 120 ms"),
-            ("lambdacheck run (static + 1 invoke)", *run,
+            ("lambdacheck run (static + 1 invoke)", run_wall, run_cpu,
              f"<= {1.5 * raw * 1000:.0f} ms (1.5x)"),
             ("floor: docker run + curl + docker rm -f", raw, None, ""),
             ("interpreter: python3 -c pass", *interpreter, ""),
             *((name, *figures, "") for name, figures in imports)]
-    print(f"median of {args.runs} runs each (after one warm-up); load average "
+    print(f"{' '.join(cli)}: median of {args.runs} runs each (after one warm-up); load average "
           f"{' '.join(f'{load:.2f}' for load in os.getloadavg())}\n")
     print(f"{'what':42} {'wall ms':>7} {'cpu ms':>7}  target")
     for name, seconds, cpu, target in rows:
         shown = f"{cpu * 1000:7.0f}" if cpu is not None else f"{'':7}"
         print(f"{name:42} {seconds * 1000:7.0f} {shown}  {target}")
-    run_wall = run[0]
-    print(f"{'run / floor':42} {run_wall / raw:7.2f}x")
-    print(f"\n`{sys.executable} -X importtime -c 'import checker.cli'`, "
+    print(f"{'run / floor (median of paired runs)':42} {ratio:7.2f}x  <= 1.5x")
+    if counted:
+        print(f"\n{'instructions (valgrind)':42} {'millions':>8}")
+        for name, count in counted:
+            print(f"{name:42} {count / 1e6:8.1f}")
+    print(f"\n`{python} -X importtime -c 'import checker.cli'`, "
           f"the {args.importtime} costliest (cumulative):")
     print(f"{'cumulative ms':>13} {'self ms':>8}  module")
     for cumulative, own, name in offenders:
