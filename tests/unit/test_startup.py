@@ -82,3 +82,28 @@ def test_every_command_works_with_the_collector_on(tmp_path: Path, command: list
                           cwd=ROOT, check=False, timeout=120)
     assert done.returncode in (0, 1), done.stderr
     assert done.stderr.splitlines()[-1] == "collector on: True", done.stderr
+
+
+def test_a_plain_check_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """A check of a ZIP with no ELF, no package.json and no config, from a warm catalog
+    cache, leaves out what only other work needs: packaging (a version that is no plain
+    release), hashlib (a cache load that must hash a file), json, tomllib (a cache miss),
+    concurrent.futures and logging, importlib.resources, tempfile, pyelftools. Modules that
+    typer itself imports (in the installed version) do not count."""
+    archive = make_zip(tmp_path / "fn.zip", [File("bootstrap", b"#!/bin/sh\n", mode=0o755)])
+    probe = ("import sys, typer\n"
+             "by_typer = set(sys.modules)\n"
+             "from checker.launch import main\n"
+             "try:\n"
+             f"    main(['check', {str(archive)!r}, '-r', 'provided.al2023'])\n"
+             "except SystemExit as done:\n"
+             "    unused = ('packaging', 'hashlib', 'json', 'tomllib', 'concurrent.futures',\n"
+             "              'logging', 'importlib.resources', 'tempfile', 'elftools')\n"
+             "    print(done.code, sorted(m for m in unused\n"
+             "                           if m in sys.modules and m not in by_typer))\n")
+    env = {**__import__("os").environ, "LAMBDACHECK_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           check=True, env=env, cwd=tmp_path) for _ in range(2)]
+    first, second = (run.stdout.splitlines()[-1] for run in runs)  # after the report
+    assert first.startswith("0 ") and "tomllib" in first, first  # a miss: it built the cache
+    assert second == "0 []", runs[1].stdout + runs[1].stderr
