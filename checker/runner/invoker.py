@@ -11,7 +11,7 @@ its own thread while the engine starts the containers, when that costs nothing.
 from __future__ import annotations
 
 import contextlib
-import secrets
+import os
 import socket
 import time
 from collections.abc import Callable
@@ -207,7 +207,7 @@ def _start_once(engine: Engine, session: Session, plan: Plan, options: ExecOptio
 
 def _spec(session: Session, plan: Plan, options: ExecOptions, staging: Staging | None,
           ) -> tuple[ContainerSpec, tuple[str, ...]]:
-    name = f"lambdacheck-{session.id[:8]}-{secrets.token_hex(3)}"
+    name = f"lambdacheck-{session.id[:8]}-{os.urandom(3).hex()}"
     labels = session.labels(plan.target.id.label())
     ports = _pick_ports(network_mode(options))
     image = plan.function_image

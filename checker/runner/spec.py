@@ -9,8 +9,8 @@ capabilities, no privilege gain, Lambda's process and file-descriptor limits.
 from __future__ import annotations
 
 import math
+import os
 import re
-import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -176,7 +176,7 @@ def lambda_environment(target: Target, platform: Platform, options: ExecOptions,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(options.memory_mb),
         "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout_seconds(options)),
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": f"{today}/[$LATEST]{secrets.token_hex(16)}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"{today}/[$LATEST]{os.urandom(16).hex()}",
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_REGION": DEFAULT_REGION,
         "AWS_DEFAULT_REGION": DEFAULT_REGION,
