@@ -161,6 +161,9 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         allow_skip_exec: AllowSkipExec = False, require_exec: RequireExec = False,
         fail_fast: FailFast = False) -> None:
     """Check statically, then run in the Lambda emulator image with the RIE."""
+    from checker.runner.connection import connect_early
+
+    connect_early()  # the engine answers while the modules below import
     from checker.resolve import CommandLine, ExecLine
 
     _finish(CommandLine(

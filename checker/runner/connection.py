@@ -7,11 +7,16 @@ DockerEngine (docker.py), which handles those.
 
 LAMBDACHECK_ENGINE_CLIENT=sdk forces the SDK on a unix socket too (an escape hatch, and how
 the tests run both clients on the same engine); unset, empty or `auto`: the choice above.
+
+connect_early() starts connecting in the background (the `run` command calls it before its
+modules import: the engine answers its first request meanwhile); the next connect() takes
+that engine, or raises what connecting raised, as if it had connected itself.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 
 from checker.engine import Engine
 from checker.errors import EngineUnavailable
@@ -19,12 +24,46 @@ from checker.runner.engine_api import LightEngine
 
 ENGINE_CLIENT_ENV = "LAMBDACHECK_ENGINE_CLIENT"
 _CHOICES = ("auto", "sdk")
+_early: list[tuple[threading.Thread, list[Engine | BaseException]]] = []  # connect_early's
+_early_lock = threading.Lock()
+
+
+def connect_early(timeout_s: float = 10.0) -> None:
+    """Connect as connect() does, in a thread of its own, for the next connect() to take. A
+    daemon thread: a command that ends first (bad input) is not kept waiting for an engine."""
+    outcome: list[Engine | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(_connect(timeout_s))
+        except BaseException as error:  # noqa: BLE001 - raised by the connect() that takes it
+            outcome.append(error)
+
+    thread = threading.Thread(target=work, name="lambdacheck-connect", daemon=True)
+    with _early_lock:
+        if _early:
+            return
+        _early.append((thread, outcome))
+    thread.start()
 
 
 def connect(timeout_s: float = 10.0) -> Engine:
     """The engine DOCKER_HOST (or the default socket) names, connected; EngineUnavailable
     when none answers, it is older than API 1.41, or LAMBDACHECK_ENGINE_CLIENT is not one of
-    auto, sdk."""
+    auto, sdk. The first call after connect_early() takes what that connected."""
+    with _early_lock:
+        early = _early.pop() if _early else None
+    if early is None:
+        return _connect(timeout_s)
+    thread, outcome = early
+    thread.join()
+    found = outcome[0]
+    if isinstance(found, BaseException):
+        raise found
+    return found
+
+
+def _connect(timeout_s: float) -> Engine:
     if use_sdk():
         from checker.runner.docker import DockerEngine  # the SDK: only for what needs it
 

@@ -276,3 +276,33 @@ def test_stream_helpers() -> None:
     assert parse_repository_tag("127.0.0.1:5000/a/b:1") == ("127.0.0.1:5000/a/b", "1")
     assert parse_repository_tag("127.0.0.1:5000/a/b") == ("127.0.0.1:5000/a/b", None)
     assert parse_repository_tag("a/b@sha256:00") == ("a/b", "sha256:00")
+
+
+def test_connect_early_hands_its_engine_to_the_next_connect(
+        fake_engine: FakeEngineServer) -> None:
+    """`run` connects while its modules import: the next connect() takes that engine (one
+    /version request between them), the one after connects anew."""
+    from checker.runner.connection import connect_early
+
+    connect_early()
+    engine = connect()
+    assert [path for _, path, _, _ in fake_engine.seen] == ["/v1.41/version"]
+    assert type(engine).__name__ == "LightEngine"
+    connect()
+    assert [path for _, path, _, _ in fake_engine.seen] == ["/v1.41/version"] * 2
+
+
+def test_connect_early_keeps_its_error_for_the_next_connect(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine that is not there: the error connecting early met is what connect() raises,
+    word for word as if it had connected itself."""
+    from checker.runner.connection import connect_early
+
+    absent = tmp_path / "absent.sock"
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{absent}")
+    with pytest.raises(EngineUnavailable) as direct:
+        connect()
+    connect_early()
+    with pytest.raises(EngineUnavailable) as early:
+        connect()
+    assert (early.value.message, early.value.hint) == (direct.value.message, direct.value.hint)
