@@ -76,7 +76,10 @@ def lambdacheck_run(artifacts: list[Path], *extra: str) -> tuple[float, float]:
         watcher.join()
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
-        raise SystemExit(f"lambdacheck run failed ({process.returncode}): {output[-2000:]!r}")
+        text = output.decode("utf-8", "replace")
+        failed = [block for block in text.split("\n\n") if block.startswith("FAIL")]
+        raise SystemExit(f"lambdacheck run failed ({process.returncode}):\n"
+                         + ("\n\n".join(failed) or text[-2000:]))
     return elapsed, first[0] if first else float("nan")
 
 

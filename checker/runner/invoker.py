@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -230,13 +231,26 @@ def warm_up() -> None:
     import checker.runner.outcome  # noqa: F401
 
 
+_HANDED_OUT: set[int] = set()  # host-network ports this process gave a container
+_HANDED_OUT_LOCK = threading.Lock()
+
+
 def _pick_ports(network: NetworkMode) -> Ports:
+    """Two free loopback ports for a host-network container (its RIE, its runtime API). The
+    kernel may hand a port out again as soon as it is closed here, long before the container's
+    RIE binds it: a port this process gave one container is never given to another, or two
+    parallel targets could end up talking to the same RIE."""
     if network is NetworkMode.BRIDGE:
         return Ports(rie=0)
-    with socket.socket() as first, socket.socket() as second:
-        first.bind(("127.0.0.1", 0))
-        second.bind(("127.0.0.1", 0))
-        return Ports(rie=first.getsockname()[1], runtime_api=second.getsockname()[1])
+    while True:
+        with socket.socket() as first, socket.socket() as second:
+            first.bind(("127.0.0.1", 0))
+            second.bind(("127.0.0.1", 0))
+            rie, runtime_api = first.getsockname()[1], second.getsockname()[1]
+        with _HANDED_OUT_LOCK:
+            if rie not in _HANDED_OUT and runtime_api not in _HANDED_OUT:
+                _HANDED_OUT.update((rie, runtime_api))
+                return Ports(rie=rie, runtime_api=runtime_api)
 
 
 def _rie_port(engine: Engine, container_id: str, command: tuple[str, ...],

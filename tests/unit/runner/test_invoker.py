@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 import pytest
 
@@ -105,3 +106,35 @@ def test_a_start_the_engine_refuses_leaves_no_staging_dir(plan: Plan) -> None:
     assert result.skipped == "engine start failed: no space left on device"
     assert result.invocations == () and result.execution is None
     assert session_dirs(session) == []
+
+
+def test_a_host_port_is_never_given_to_two_containers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel may hand out a port again once it is closed, before the first container's
+    RIE has bound it. That reuse cannot be made to happen on demand, so a scripted socket
+    stands in for it (the one fake here): the second pick, offered port 5001 again, takes the
+    next pair instead."""
+    from checker.options import NetworkMode
+    from checker.runner import invoker
+
+    offered = iter([5001, 5002, 5001, 5003, 5004, 5005])
+
+    class ScriptedSocket:
+        def __enter__(self) -> Self:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            pass
+
+        def bind(self, address: tuple[str, int]) -> None:
+            assert address == ("127.0.0.1", 0)
+            self.port = next(offered)
+
+        def getsockname(self) -> tuple[str, int]:
+            return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr(invoker, "_HANDED_OUT", set())
+    monkeypatch.setattr(invoker.socket, "socket", ScriptedSocket)
+    first = invoker._pick_ports(NetworkMode.HOST)
+    second = invoker._pick_ports(NetworkMode.HOST)
+    assert (first.rie, first.runtime_api) == (5001, 5002)
+    assert (second.rie, second.runtime_api) == (5004, 5005)
