@@ -70,7 +70,7 @@ _BULK_AFTER = 4  # platforms read one by one before the whole catalog is read in
 _RACY_NS = 2_000_000_000  # a file changed this close to the entry's mtime: its stat is no proof
 # the modules whose code decides what a built catalog looks like (besides the files)
 _CODE = (*(f"catalog/{name}.py" for name in ("model", "build", "schema", "merge", "cache")),
-         "schema.py", "lambda_env.py")
+         "schema.py", "lambda_env.py", "records.py")  # records: how the model's objects are made
 
 Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
 

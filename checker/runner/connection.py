@@ -24,8 +24,17 @@ from checker.runner.engine_api import LightEngine
 
 ENGINE_CLIENT_ENV = "LAMBDACHECK_ENGINE_CLIENT"
 _CHOICES = ("auto", "sdk")
-_early: list[tuple[threading.Thread, list[Engine | BaseException]]] = []  # connect_early's
+# connect_early's thread, what it connected to (_where()), and its outcome once it is done
+_early: list[tuple[threading.Thread, tuple[str, ...], list[Engine | BaseException]]] = []
 _early_lock = threading.Lock()
+
+
+def _where(timeout_s: float) -> tuple[str, ...]:
+    """What decides the engine connect() reaches: an early connection is only taken for the
+    same (in one command it always is; tests change DOCKER_HOST between commands)."""
+    return (os.environ.get("DOCKER_HOST", ""), os.environ.get(ENGINE_CLIENT_ENV, ""),
+            os.environ.get("DOCKER_TLS_VERIFY", ""), os.environ.get("DOCKER_CERT_PATH", ""),
+            str(timeout_s))
 
 
 def connect_early(timeout_s: float = 10.0) -> None:
@@ -41,9 +50,8 @@ def connect_early(timeout_s: float = 10.0) -> None:
 
     thread = threading.Thread(target=work, name="lambdacheck-connect", daemon=True)
     with _early_lock:
-        if _early:
-            return
-        _early.append((thread, outcome))
+        _early.clear()  # one left by a command that never connected: dropped
+        _early.append((thread, _where(timeout_s), outcome))
     thread.start()
 
 
@@ -53,9 +61,9 @@ def connect(timeout_s: float = 10.0) -> Engine:
     auto, sdk. The first call after connect_early() takes what that connected."""
     with _early_lock:
         early = _early.pop() if _early else None
-    if early is None:
+    if early is None or early[1] != _where(timeout_s):
         return _connect(timeout_s)
-    thread, outcome = early
+    thread, _, outcome = early
     thread.join()
     found = outcome[0]
     if isinstance(found, BaseException):

@@ -306,3 +306,17 @@ def test_connect_early_keeps_its_error_for_the_next_connect(
     with pytest.raises(EngineUnavailable) as early:
         connect()
     assert (early.value.message, early.value.hint) == (direct.value.message, direct.value.hint)
+
+
+def test_an_early_connection_to_another_engine_is_not_taken(
+        fake_engine: FakeEngineServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One command's early connection (here: to a socket that is not there) is never handed
+    to a connect() for another DOCKER_HOST (in-process commands, as the tests run them)."""
+    from checker.runner.connection import connect_early
+
+    reachable = os.environ["DOCKER_HOST"]
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'absent.sock'}")
+    connect_early()
+    monkeypatch.setenv("DOCKER_HOST", reachable)
+    assert type(connect()).__name__ == "LightEngine"
+    assert [path for _, path, _, _ in fake_engine.seen] == ["/v1.41/version"]
