@@ -33,16 +33,17 @@ SHIPPED = "catalog"  # the origin of the shipped files (merge.SHIPPED)
 
 def catalog_dir() -> Traversable:
     """The shipped data: checker/_catalog in a wheel, else runtimes/ of a source checkout."""
-    packaged: Traversable = Path(__file__).parent.parent / "_catalog"  # files("checker") on disk
-    if not packaged.is_dir():
-        from importlib.resources import files  # ~5 ms with the tempfile it brings: rare here
-
-        packaged = files("checker") / "_catalog"  # a zip, another loader
-    if packaged.is_dir():
-        return packaged
+    on_disk = Path(__file__).parent.parent / "_catalog"  # files("checker") on disk
+    if on_disk.is_dir():
+        return on_disk
     source_tree = Path(__file__).resolve().parents[2] / "runtimes"
     if source_tree.is_dir():
         return source_tree
+    from importlib.resources import files  # ~5 ms with the tempfile it brings: a zip only
+
+    packaged = files("checker") / "_catalog"  # a zip, another loader
+    if packaged.is_dir():
+        return packaged
     raise CatalogError("the shipped runtime catalog is missing (no checker/_catalog, no runtimes/)",
                        "reinstall lambdacheck")
 
