@@ -29,11 +29,19 @@ from __future__ import annotations
 
 import dataclasses
 import reprlib
+import sys
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any, TypeVar
 
 _T = TypeVar("_T")
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover - exercised on 3.10 only: the decorator only tells type checkers
+
+    def dataclass_transform(**_: Any) -> Callable[[_T], _T]:
+        return lambda decorated: decorated
 _Key = Callable[[Any], tuple[Any, ...]]
 
 _EQ_KEYS: dict[type, _Key] = {}

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Self
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:  # typing.Self is 3.11's; annotations are not evaluated here
+    from typing import Self
 
 CHUNK = 1 << 20
 _MAX_LINE = 1 << 16

@@ -7,7 +7,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +18,9 @@ from checker.runner.invoker import Plan, run_target
 from checker.runner.session import TEMP_PREFIX, Session
 from tests.build.engine import FakeContainer, FakeEngine, RieServer, quiet
 from tests.build.zips import File, make_zip
+
+if TYPE_CHECKING:  # typing.Self is 3.11's
+    from typing import Self
 
 STANDINS = Path(__file__).resolve().parents[2] / "data" / "standins"
 EVENTS = (Event(name="first", payload="{}"), Event(name="second", payload="{}"))
