@@ -44,6 +44,7 @@ MAX_RESOLVE_DEPTH = 64  # nested intrinsics followed; deeper: no value before de
 MAX_MERGE_DEPTH = 32  # Globals merged this deep; deeper, the function's value replaces
 SHOW_CHARS = 80
 MAX_YAML_DEPTH = 200  # nested mappings/sequences; a SAM template needs about ten
+MAX_JSON_DEPTH = 800  # JSON: below where Python 3.11's decoder meets the recursion limit
 # Short-form tag -> the long form CloudFormation uses in JSON.
 SHORT_TAGS = {
     "Ref": "Ref", "Condition": "Condition",
@@ -147,24 +148,46 @@ def _parse(path: Path) -> dict[str, Any]:
     # regular files only, capped, UTF-8
     text = read_input_text(path, what="cannot read template", cap=TEMPLATE_CAP)
     try:
-        document = json.loads(text) if text.lstrip().startswith("{") else _load_yaml(text)
+        document = _load_json(text) if text.lstrip().startswith("{") else _load_yaml(text)
     except json.JSONDecodeError as error:
         raise ConfigError(f"{path}: invalid JSON at line {error.lineno}: {error.msg}") from None
     except yaml.YAMLError as error:
+        if getattr(error, "problem", None) == "exceeded maximum nesting depth":
+            raise _too_deep(path) from None  # libyaml's own limit (PyYAML >= 6.0.4)
         raise ConfigError(f"{path}: invalid YAML: {_yaml_problem(error)}") from None
     except ValueError as error:  # an integer longer than Python converts (4300 digits)
         reason = str(error).split(";")[0]
         raise ConfigError(f"{path}: a value cannot be read: {reason}") from None
     except (RecursionError, _TooDeep):  # the parsers recurse once per nesting level
-        raise ConfigError(f"{path}: nested too deeply to read",
-                          hint="templates nest a few levels; this one nests hundreds") from None
+        raise _too_deep(path) from None
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: not a CloudFormation/SAM template (not a mapping)")
     return document
 
 
+def _too_deep(path: Path) -> ConfigError:
+    return ConfigError(f"{path}: nested too deeply to read",
+                       hint="templates nest a few levels; this one nests hundreds")
+
+
 class _TooDeep(Exception):
-    """YAML nested deeper than MAX_YAML_DEPTH."""
+    """YAML nested deeper than MAX_YAML_DEPTH, JSON deeper than MAX_JSON_DEPTH."""
+
+
+def _load_json(text: str) -> Any:
+    """json.loads, and no deeper than MAX_JSON_DEPTH: Python 3.11's decoder recurses (a
+    RecursionError at ~1,000 levels), 3.13's reads far deeper; the answer is the same."""
+    document = json.loads(text)
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _TooDeep
+        children = value.values() if isinstance(value, dict) else value \
+            if isinstance(value, list) else ()
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, (dict, list)))
+    return document
 
 
 def _load_yaml(text: str) -> Any:
