@@ -24,7 +24,9 @@ from checker.streams import reason
 PATH_MAX = 4096
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # compressed bytes below which one process is faster
 
-_Run = tuple[Path, int, int, dict[int, str], ScanLimits, Callable[[str], bool]]
+# the ZIP, [start, stop), the overlapping members (index: the one holding its header), the
+# holders' indexes, the run's limits, which texts to keep
+_Run = tuple[Path, int, int, dict[int, str], frozenset[int], ScanLimits, Callable[[str], bool]]
 
 
 def scan_zip(archive: zipfile.ZipFile, scan: Scan, path: Path, workers: int) -> None:
@@ -38,15 +40,19 @@ def scan_zip(archive: zipfile.ZipFile, scan: Scan, path: Path, workers: int) -> 
     overlaps_by_id = overlapping_members(members)
     overlapping = {index: overlaps_by_id[id(info)] for index, info in enumerate(members)
                    if id(info) in overlaps_by_id}
+    holder_names = set(overlapping.values())
+    holders = frozenset(index for index, info in enumerate(members)
+                        if info.filename in holder_names)
     runs = _runs(members, workers)
     if len(runs) <= 1 or not picklable(scan.want_text):
         for index, info in enumerate(members):
-            _scan_member(archive, info, scan, overlapping.get(index))
+            _scan_member(archive, info, scan, overlapping.get(index), index in holders)
         return
     share = ScanLimits(max_unpacked_bytes=scan.limits.max_unpacked_bytes // len(runs),
                        max_members=scan.limits.max_members, max_ratio=scan.limits.max_ratio,
                        max_text_bytes=scan.limits.max_text_bytes)
-    jobs = [(path, start, stop, overlapping, share, scan.want_text) for start, stop in runs]
+    jobs = [(path, start, stop, overlapping, holders, share, scan.want_text)
+            for start, stop in runs]
     from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for a pool
 
     with ProcessPoolExecutor(max_workers=len(runs)) as pool:
@@ -81,18 +87,22 @@ def picklable(value: object) -> bool:
 
 def _scan_run(job: _Run) -> Scan:
     """In a worker process: scan members [start, stop) of the ZIP at `path`."""
-    path, start, stop, overlapping, limits, want_text = job
+    path, start, stop, overlapping, holders, limits, want_text = job
     scan = Scan(limits=limits, want_text=want_text)
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
         for index in range(start, stop):
-            _scan_member(archive, members[index], scan, overlapping.get(index))
+            _scan_member(archive, members[index], scan, overlapping.get(index),
+                         index in holders)
     return scan
 
 
 def _scan_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, scan: Scan, overlaps: str | None
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, scan: Scan, overlaps: str | None,
+    holds_another: bool = False,
 ) -> None:
+    """`overlaps`: the member whose data holds this one's header; `holds_another`: this one's
+    data holds another's header (that one is flagged, as unzip refuses it)."""
     kind, mode = kind_and_mode(info)
     path = member_path(info.filename, kind, scan)
     if path is None:
@@ -102,16 +112,19 @@ def _scan_member(
     if kind is MemberKind.FILE:
         scan.unpacked_size += info.file_size
     if kind is not MemberKind.DIR and readable(info, path, scan, overlaps):
-        facts = _read_member(archive, info, facts, scan)
+        facts = _read_member(archive, info, facts, scan, holds_another)
     scan.add(facts)
 
 
 def _read_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, facts: FileFacts, scan: Scan
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, facts: FileFacts, scan: Scan,
+    holds_another: bool = False,
 ) -> FileFacts:
     try:
         handle = archive.open(info)
     except MEMBER_ERRORS as exc:
+        if holds_another and "Overlapped entries" in str(exc):
+            return facts  # zipfile's own overlap check (3.12+): the other member is flagged
         scan.flag(AnomalyKind.CORRUPT, facts.path, f"{facts.path} cannot be opened: "
                   f"{reason(exc)}")
         return facts
