@@ -89,3 +89,36 @@ fi
 "$lowest/bin/python" -m pip freeze --exclude-editable | grep -iE '^(typer|click)=='
 "$lowest/bin/python" -m pytest -q -p no:cacheprovider -m 'not docker and not qemu and not slow' \
   tests/unit tests/integration/test_cli_usage.py
+
+# requires-python says >= 3.10, and the CI interpreter is 3.11: the oldest and the newest
+# CPython this machine has (pyenv's) get a venv of their own with the newest dependencies and
+# run the same engine-free tests (3.10 lacks typing.Self, 3.13's json and zipfile differ).
+find_python() {  # on PATH, else one of pyenv's versions (its shims answer only the global one)
+  if "python$1" -c 'import sys' >/dev/null 2>&1; then
+    command -v "python$1"
+    return
+  fi
+  local root found
+  root=$(pyenv root 2>/dev/null) || return 0
+  for found in "$root"/versions/"$1".*/bin/"python$1"; do
+    if [ -x "$found" ]; then
+      echo "$found"
+      return 0
+    fi
+  done
+  return 0
+}
+for version in 3.10 3.13; do
+  python=$(find_python "$version")
+  if [ -z "$python" ]; then
+    echo "== Python $version: not on this machine, skipped"
+    continue
+  fi
+  echo "== Python $version ($python), in a venv of its own"
+  venv=build/venv-py$version
+  "$python" -m venv --clear "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' \
+    >"build/venv-py$version.log" 2>&1 || { cat "build/venv-py$version.log"; exit 1; }
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider -m 'not docker and not qemu and not slow' \
+    tests/unit tests/integration/test_cli_usage.py
+done
