@@ -18,7 +18,7 @@ generates no code), and
 A method the class body defines is kept, as dataclass() keeps it (an __eq__ of its own with no
 __hash__ still gets the shared hash, as dataclass(frozen=True) gives it the generated one).
 What this fast path does not cover (a field named `self`, keyword-only fields, InitVar, a
-frozen dataclass base) is made by dataclass(frozen=True) itself, with the shared eq/hash/repr.
+dataclass base) is made by dataclass(frozen=True) itself, with the shared eq/hash/repr.
 A record is a dataclass: dataclasses.fields/replace/asdict, pickle and copy work as before, and
 its __dataclass_params__ say init, repr, eq and frozen, as a frozen dataclass's do.
 `@mutable_record` is the same for `@dataclass` (fields assigned as usual, no hash, as
@@ -99,13 +99,11 @@ def _make(cls: type[_T], *, frozen: bool) -> type[_T]:
 
 
 def _needs_dataclass(cls: type) -> bool:
-    """Whether `cls` is outside the fast path: a frozen dataclass base, a record among them
-    (dataclass() refuses a non-frozen class on it: it then says so for a mutable record, as for
-    a mutable dataclass), a field named `self`, keyword-only fields or an InitVar."""
-    for base in cls.__mro__[1:]:
-        params = base.__dict__.get("__dataclass_params__")
-        if params is not None and params.frozen:
-            return True
+    """Whether `cls` is outside the fast path: a dataclass base, a record among them (then
+    dataclass() itself decides what may derive from it, and refuses what it refuses), a field
+    named `self`, keyword-only fields or an InitVar."""
+    if any("__dataclass_params__" in base.__dict__ for base in cls.__mro__[1:]):
+        return True
     annotations = cls.__dict__.get("__annotations__", {})  # noqa: RUF063 - as dataclass reads
     if "self" in annotations:
         return True

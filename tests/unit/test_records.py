@@ -262,6 +262,11 @@ def test_what_the_fast_path_leaves_to_dataclass_still_works() -> None:
         class Thawed(Point):
             """Refused."""
 
+    with pytest.raises(TypeError, match="cannot inherit frozen dataclass from a non-frozen one"):
+        @record
+        class Frozen(Counter):
+            """Refused, as dataclass(frozen=True) refuses it."""
+
     with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
         @record
         class Misordered:
