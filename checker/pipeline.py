@@ -15,6 +15,7 @@ from checker.findings import CheckResult, Finding, RunResult, Severity, TargetId
 from checker.options import ExecOptions, Run, Target, Unresolved
 from checker.progress import Progress, format_bytes
 from checker.suppress import apply, mark
+from checker.workers import Workers
 
 if TYPE_CHECKING:
     from checker.engine import ImageExporter
@@ -53,42 +54,16 @@ def perform(run: Run, *, progress: Progress, today: date | None = None) -> RunRe
         results = _merge(run.targets, static(), options, run, progress)
     else:
         busy = threading.Event()
-        pending = _Background(lambda: static(1, busy))
+        # not closed on the way out: an error or Ctrl-C does not wait for the static checks
+        pending = Workers(lambda _: static(1, busy), [None], 1, name="lambdacheck-static")
         try:
             executed = _run(run.targets, options, progress, busy.set)
         finally:
             busy.set()
-        results = _merge(run.targets, pending.result(), options, run, progress, executed)
+        results = _merge(run.targets, pending.first(), options, run, progress, executed)
     results += tuple(unresolved_result(u) for u in run.unresolved)
     return apply(RunResult(targets=results, fail_on=run.report.fail_on, notes=run.notes),
                  run.report.suppressions)
-
-
-class _Background:
-    """`work` in a thread of its own; result() waits for it and returns or raises what it did.
-    (concurrent.futures would do, at ~3 ms of import with the logging it brings.) The thread is
-    not a daemon: an interpreter leaving on an error or Ctrl-C still lets it finish and clean
-    up its temporary files, as an executor's worker does."""
-
-    def __init__(self, work: Callable[[], tuple[TargetResult, ...]]) -> None:
-        self._work = work
-        self._outcome: tuple[TargetResult, ...] | BaseException | None = None
-        self._thread = threading.Thread(target=self._main, name="lambdacheck-static")
-        self._thread.start()
-
-    def _main(self) -> None:
-        try:
-            self._outcome = self._work()
-        except BaseException as error:  # noqa: BLE001 - handed to result()'s caller
-            self._outcome = error
-
-    def result(self) -> tuple[TargetResult, ...]:
-        self._thread.join()
-        outcome = self._outcome
-        if isinstance(outcome, BaseException):
-            raise outcome
-        assert outcome is not None
-        return outcome
 
 
 def announcements(targets: Sequence[Target]) -> list[str]:

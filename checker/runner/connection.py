@@ -21,11 +21,12 @@ import threading
 from checker.engine import Engine
 from checker.errors import EngineUnavailable
 from checker.runner.engine_api import LightEngine
+from checker.workers import Workers
 
 ENGINE_CLIENT_ENV = "LAMBDACHECK_ENGINE_CLIENT"
 _CHOICES = ("auto", "sdk")
-# connect_early's thread, what it connected to (_where()), and its outcome once it is done
-_early: list[tuple[threading.Thread, tuple[str, ...], list[Engine | BaseException]]] = []
+# connect_early's connecting, and what it connects to (_where())
+_early: list[tuple[Workers[None, Engine], tuple[str, ...]]] = []
 _early_lock = threading.Lock()
 
 
@@ -40,19 +41,11 @@ def _where(timeout_s: float) -> tuple[str, ...]:
 def connect_early(timeout_s: float = 10.0) -> None:
     """Connect as connect() does, in a thread of its own, for the next connect() to take. A
     daemon thread: a command that ends first (bad input) is not kept waiting for an engine."""
-    outcome: list[Engine | BaseException] = []
-
-    def work() -> None:
-        try:
-            outcome.append(_connect(timeout_s))
-        except BaseException as error:  # noqa: BLE001 - raised by the connect() that takes it
-            outcome.append(error)
-
-    thread = threading.Thread(target=work, name="lambdacheck-connect", daemon=True)
+    connecting = Workers(lambda _: _connect(timeout_s), [None], 1, name="lambdacheck-connect",
+                         daemon=True)
     with _early_lock:
         _early.clear()  # one left by a command that never connected: dropped
-        _early.append((thread, _where(timeout_s), outcome))
-    thread.start()
+        _early.append((connecting, _where(timeout_s)))
 
 
 def connect(timeout_s: float = 10.0) -> Engine:
@@ -63,12 +56,7 @@ def connect(timeout_s: float = 10.0) -> Engine:
         early = _early.pop() if _early else None
     if early is None or early[1] != _where(timeout_s):
         return _connect(timeout_s)
-    thread, _, outcome = early
-    thread.join()
-    found = outcome[0]
-    if isinstance(found, BaseException):
-        raise found
-    return found
+    return early[0].first()  # raises what connecting raised
 
 
 def _connect(timeout_s: float) -> Engine:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from checker.catalog.model import HandlerStyle
 from checker.engine import ConnectEngine, Engine
@@ -29,6 +29,7 @@ from checker.runner.result import ExecutionResult
 from checker.runner.session import Session, remove_leftovers
 from checker.runner.signals import deferred_interrupts, termination_interrupts
 from checker.runner.spec import engine_platform
+from checker.workers import Workers
 
 AL2_IMAGE_NOTE = (
     "the Amazon Linux 2 emulator images carry libraries the AL2 ZIP runtime lacks "
@@ -310,11 +311,12 @@ def _run_all(engine: Engine, plans: list[Plan], options: ExecOptions, progress: 
         return results
     session = Session(engine, busy)
     stop = threading.Event()
-    workers: _Workers | None = None
+    workers: Workers[Plan, ExecutionResult] | None = None
     try:
         with termination_interrupts():
-            workers = _Workers(lambda plan: _run_unless_stopped(
-                engine, session, plan, options, progress, stop), plans, max(1, options.jobs))
+            workers = Workers(lambda plan: _run_unless_stopped(
+                engine, session, plan, options, progress, stop), plans, max(1, options.jobs),
+                name="lambdacheck")
             _warm_up_when_busy(session, workers)
             for result in workers.results():
                 results[result.target] = result
@@ -329,64 +331,7 @@ def _run_all(engine: Engine, plans: list[Plan], options: ExecOptions, progress: 
     return results
 
 
-class _Workers:
-    """`work` for every plan, on up to `jobs` threads (lambdacheck_0, _1, ...): what
-    concurrent.futures' ThreadPoolExecutor and as_completed did here, without its ~4 ms of
-    import (with logging). results() yields each result as it is done, in the calling (main)
-    thread, where Ctrl-C arrives; a worker's exception is raised there. close() starts no
-    further plan and waits for the running ones. The threads are not daemons: an interpreter
-    that leaves early still lets them finish and clean up."""
-
-    def __init__(self, work: Callable[[Plan], ExecutionResult], plans: Sequence[Plan],
-                 jobs: int) -> None:
-        self._work = work
-        self._waiting = list(reversed(plans))  # pop() gives the next one
-        self._count = len(plans)
-        self._given = 0
-        self._done: list[ExecutionResult | BaseException] = []
-        self._changed = threading.Condition()
-        self._threads = [threading.Thread(target=self._main, name=f"lambdacheck_{n}")
-                         for n in range(min(jobs, len(plans)))]
-        for thread in self._threads:
-            thread.start()
-
-    def _main(self) -> None:
-        while True:
-            with self._changed:
-                if not self._waiting:
-                    return
-                plan = self._waiting.pop()
-            try:
-                outcome: ExecutionResult | BaseException = self._work(plan)
-            except BaseException as error:  # noqa: BLE001 - raised in results()
-                outcome = error
-            with self._changed:
-                self._done.append(outcome)
-                self._changed.notify_all()
-
-    def all_done(self) -> bool:
-        with self._changed:
-            return self._given + len(self._done) == self._count
-
-    def results(self) -> Iterator[ExecutionResult]:
-        while self._given < self._count:
-            with self._changed:
-                while not self._done:
-                    self._changed.wait()
-                outcome = self._done.pop(0)
-                self._given += 1
-            if isinstance(outcome, BaseException):
-                raise outcome
-            yield outcome
-
-    def close(self) -> None:
-        with self._changed:
-            self._waiting.clear()
-        for thread in self._threads:
-            thread.join()
-
-
-def _warm_up_when_busy(session: Session, workers: _Workers) -> None:
+def _warm_up_when_busy(session: Session, workers: Workers[Plan, ExecutionResult]) -> None:
     """Once a worker waits on the engine (session.busy()), import what reading the answers
     needs (invoker.warm_up): then it costs nothing; before, it would delay the first start."""
     while not session.busy_now.wait(0.005):

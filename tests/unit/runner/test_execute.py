@@ -4,10 +4,7 @@ another architecture — ends the run before any container starts, and the engin
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -115,67 +112,3 @@ def test_busy_is_called_before_a_start_when_nothing_is_pulled(targets: list[Targ
     assert "pull" not in engine.calls
 
 
-
-def test_the_workers_run_up_to_jobs_at_once_and_yield_results_as_they_finish() -> None:
-    """execute's _Workers (threading only): at most `jobs` plans at a time, each result as soon
-    as it is done (a slow first plan does not hold back the others), a worker's exception
-    raised in the caller. Real threads; plain values stand in for plans and results."""
-    from checker.runner.execute import _Workers
-
-    running, peak = [0], [0]
-    lock = threading.Lock()
-    release_first = threading.Event()
-
-    def work(plan: Any) -> Any:
-        with lock:
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-        try:
-            if plan == 0:
-                assert release_first.wait(5)
-            time.sleep(0.02)
-            if plan == 3:
-                raise RuntimeError("plan 3 broke")
-            return plan
-        finally:
-            with lock:
-                running[0] -= 1
-
-    workers = _Workers(work, [0, 1, 2, 3, 4], 2)
-    results = workers.results()
-    try:
-        assert [next(results), next(results)] == [1, 2]  # plan 0 is still running
-        with pytest.raises(RuntimeError, match="plan 3 broke"):
-            next(results)
-        release_first.set()
-        assert sorted(workers.results()) == [0, 4]
-        assert workers.all_done()
-    finally:
-        release_first.set()
-        workers.close()
-    assert peak[0] == 2
-
-
-def test_closed_workers_start_no_further_plan() -> None:
-    from checker.runner.execute import _Workers
-
-    started: list[int] = []
-    release = threading.Event()
-
-    def work(plan: int) -> int:
-        started.append(plan)
-        assert release.wait(5)
-        return plan
-
-    workers = _Workers(work, [0, 1, 2], 1)
-    deadline = time.monotonic() + 5
-    while not started and time.monotonic() < deadline:
-        time.sleep(0.005)
-    closer = threading.Thread(target=workers.close)
-    closer.start()  # it stops what waits, then waits for plan 0
-    while workers._waiting and time.monotonic() < deadline:
-        time.sleep(0.005)
-    release.set()
-    closer.join(5)
-    assert not closer.is_alive()
-    assert started == [0]
