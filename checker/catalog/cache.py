@@ -105,10 +105,13 @@ def cache_dir() -> Path | None:
 
 
 def slot_name(labels: Sequence[str]) -> str:
-    """The file one set of catalog files (the same command line) keeps its entry in. Two sets
-    sharing a name only take turns in it (the index names its files): a checksum will do, and
-    hashlib's import (OpenSSL's start, ~3 ms) is left to loads that hash a file."""
-    data = "\0".join(labels).encode("utf-8", "surrogateescape")
+    """The file one set of catalog files (the same command line) of this installation keeps
+    its entry in. Two sets sharing a name only take turns in it (the index names its files):
+    a checksum will do, and hashlib's import (OpenSSL's start, ~3 ms) is left to loads that
+    hash a file. Two installations (a venv and pre-commit's, say) have a slot each: their code
+    differs, and taking turns, each would rebuild the catalog on every call."""
+    data = "\0".join((str(Path(checker.__file__).parent), *labels)).encode(
+        "utf-8", "surrogateescape")
     return f"catalog-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.pickle"
 
 

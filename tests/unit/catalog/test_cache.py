@@ -306,3 +306,27 @@ def test_once_the_files_are_older_than_the_racy_window_a_hit_moves_the_entry_for
     toml.write_text(toml.read_text().replace('python:3.12"', 'python:3.12-edited"'))
     assert image(load_catalog(today=TODAY, directory=runtimes)) == \
         "public.ecr.aws/lambda/python:3.12-edited"
+
+
+def test_two_installations_taking_turns_keep_an_entry_each(where: Path, tmp_path: Path) -> None:
+    """A venv's lambdacheck and pre-commit's, called in turns with one cache: each hits from
+    its second call on (sharing a slot, each would rebuild the other's entry every call)."""
+    probe = ("import sys\n"
+             "from checker.catalog.load import load_catalog\n"
+             "load_catalog()\n"
+             "print('tomllib' in sys.modules or 'tomli' in sys.modules)\n")  # parsed: a miss
+    installs = []
+    for name in ("venv", "pre-commit"):
+        install = tmp_path / name
+        shutil.copytree(REPO / "checker", install / "checker",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(REPO / "runtimes", install / "runtimes")
+        installs.append(install)
+    missed = []
+    for install in (*installs, *installs):
+        env = {**os.environ, "PYTHONPATH": str(install)}
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              check=True, env=env, cwd=tmp_path, timeout=120)
+        missed.append(done.stdout.strip())
+    assert missed == ["True", "True", "False", "False"]
+    assert len(entries(where)) == 2
