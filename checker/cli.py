@@ -1,7 +1,8 @@
-"""The command line: parse, resolve options once, call the core, render, exit. Nothing else.
+"""The command line: every command and option, --help, usage errors and completion (typer).
 
-Exit codes (errors.py): 0 passed, 1 a check failed at --fail-on, 2 usage error or unreadable
-input, 3 internal error, 130 interrupted.
+check and run hand their parameters to checker/commands.py, which a plain check or run
+command line also reaches without typer (checker/argv: its table is generated from the
+commands built here). Every exit goes through checker/funnel.py.
 
 Start-up is part of every call: typer builds the click command of each registered command
 from its signature, so main() registers only the command argv names (build_app); the modules
@@ -14,20 +15,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from checker import __version__, startup
-from checker.errors import (
-    EXIT_ERROR,
-    EXIT_FINDINGS,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    LambdacheckError,
-    UsageError,
-)
+from checker import __version__, commands, startup
+from checker.argv.parse import COMPLETION_VAR
+from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
+from checker.funnel import Done, debug_split, exit_code, interrupted
 from checker.lambda_env import (
     DEFAULT_ARCH,
     DEFAULT_EPHEMERAL_MB,
@@ -37,9 +32,6 @@ from checker.lambda_env import (
     TIMEOUT_RANGE_S,
 )
 from checker.options import NetworkMode, OutputFormat, PullPolicy
-
-if TYPE_CHECKING:
-    from checker.resolve import CommandLine
 
 # Options shared by check and run (Typer reads them from the signatures).
 # readable=False: the reader says why, in one line
@@ -99,15 +91,7 @@ def check(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [], 
           write_baseline: WriteBaseline = None,
           managed_instances: ManagedInstances = False) -> None:
     """Check artifacts statically against the runtime catalog (no Docker needed)."""
-    from checker.resolve import CommandLine
-
-    _finish(CommandLine(
-        artifacts=tuple(artifacts), runtimes=tuple(runtime), arches=tuple(arch),
-        handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
-        template=template, shard=shard, image_functions=tuple(image_function),
-        allow_outside_paths=allow_outside_paths, fmt=fmt, junit=junit, sarif=sarif,
-        summary=summary, fail_on=fail_on_, baseline=baseline, write_baseline=write_baseline,
-        managed_instances=managed_instances))
+    commands.check(**locals())  # the parameters as typer parsed them, and nothing else
 
 
 # run's own options. Every parameter's type is a module-level name: typer evaluates each
@@ -161,22 +145,7 @@ def run(artifacts: Artifacts = [], runtime: Runtimes = [], arch: Arches = [],  #
         allow_skip_exec: AllowSkipExec = False, require_exec: RequireExec = False,
         fail_fast: FailFast = False) -> None:
     """Check statically, then run in the Lambda emulator image with the RIE."""
-    from checker.runner.connection import connect_early
-
-    connect_early()  # the engine answers while the modules below import
-    from checker.resolve import CommandLine, ExecLine
-
-    _finish(CommandLine(
-        artifacts=tuple(artifacts), runtimes=tuple(runtime), arches=tuple(arch),
-        handler=handler, layers=tuple(layer), runtime_files=tuple(runtime_file), config=config,
-        template=template, shard=shard, image_functions=tuple(image_function),
-        allow_outside_paths=allow_outside_paths, fmt=fmt, junit=junit, sarif=sarif,
-        summary=summary, fail_on=fail_on_, baseline=baseline, write_baseline=write_baseline,
-        managed_instances=managed_instances, execute=ExecLine(
-            events=tuple(event), expect=expect, env=tuple(env), env_file=env_file,
-            memory_mb=memory, timeout_s=timeout, ephemeral_mb=ephemeral_storage, image=image,
-            pull=pull, network=network, jobs=jobs, rie=rie, allow_skip_exec=allow_skip_exec,
-            require_exec=require_exec, fail_fast=fail_fast)))
+    commands.run(**locals())  # the parameters as typer parsed them, and nothing else
 
 
 MatrixFlag = Annotated[bool, typer.Option(help="Print a GitHub Actions matrix (JSON).")]
@@ -265,7 +234,7 @@ def _runtimes_for(artifact: Path, runtime_files: list[Path], handler: str | None
     matrix = build_matrix(artifact, load_catalog(runtime_files), today=date.today(),
                           handler=handler, layers=layers)
     (render_matrix_json if fmt is OutputFormat.JSON else render_matrix_text)(matrix, sys.stdout)
-    raise _Done(EXIT_OK if matrix.runs_anywhere else EXIT_FINDINGS)
+    raise Done(EXIT_OK if matrix.runs_anywhere else EXIT_FINDINGS)
 
 
 def runtimes_show(name: str, runtime_file: RuntimeFiles = []) -> None:  # noqa: B006
@@ -310,7 +279,7 @@ def _root(ctx: typer.Context, version: VersionFlag = False) -> None:
     """Prove an AWS Lambda artifact runs on its runtime before you deploy it."""
     del version  # handled by its eager callback
     if ctx.invoked_subcommand not in ("check", "run"):
-        startup.resume()  # check and run: once their options are resolved (_finish)
+        startup.resume()  # check and run: once their options are resolved (commands.finish)
 
 
 def _add_runtimes(app: typer.Typer) -> None:
@@ -351,33 +320,9 @@ def app_for(args: list[str]) -> typer.Typer:
     """The app that parses `args`: only the command they start with, when they start with
     one; the full app for the top level (no command, --help, --version, a typo: click's "No
     such command 'chek'. Did you mean 'check'?" needs every name) and for shell completion."""
-    if args and args[0] in COMMANDS and _COMPLETE_VAR not in os.environ:
+    if args and args[0] in COMMANDS and COMPLETION_VAR not in os.environ:
         return build_app(args[0])
     return build_app()
-
-
-_COMPLETE_VAR = "_LAMBDACHECK_COMPLETE"  # click's completion switch for prog_name lambdacheck
-
-
-class _Done(Exception):
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-def _finish(line: CommandLine) -> None:
-    from checker.output import emit, progress_meter
-    from checker.pipeline import perform
-    from checker.resolve import resolve
-
-    run_ = resolve(line, Path.cwd(), environ=os.environ, tty=sys.stdout.isatty())
-    startup.resume()
-    meter = progress_meter()
-    with meter.ticking():  # a slow pull still gets its line every few seconds
-        result = perform(run_, progress=meter)
-    artifacts = {t.id: t.artifact for t in run_.targets if isinstance(t.artifact, Path)}
-    artifacts.update((u.id, u.source) for u in run_.unresolved)  # SARIF: at the file
-    raise _Done(emit(result, run_.report, artifacts))
 
 
 # typer 0.28 parses with a click of its own (typer._click) and raises its own Exit and Abort
@@ -388,39 +333,22 @@ def _finish(line: CommandLine) -> None:
 _TYPER_CLICK = sys.modules[typer.BadParameter.__module__]
 _CLICK_ERRORS = (_TYPER_CLICK.ClickException,)
 _EXITS = (typer.Exit,)
-_ABORTS = (KeyboardInterrupt, typer.Abort)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The single error funnel: every exit goes through here."""
-    debug = "--debug" in (argv if argv is not None else sys.argv)
-    args = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--debug"]
+    """Parse with typer; every exit goes through the funnel (checker/funnel.py)."""
+    debug, args = debug_split(argv)
+    sys.exit(exit_code(lambda: _parse_and_call(args), debug))
+
+
+def _parse_and_call(args: list[str]) -> int | None:
     try:
         returned = app_for(args)(args=args, prog_name="lambdacheck", standalone_mode=False)
-        code = returned if isinstance(returned, int) else 0  # click returns 130 on Ctrl-C
-    except _Done as done:
-        code = done.code
-    except LambdacheckError as err:
-        _say(f"lambdacheck: error: {err.message}", err.hint)
-        code = err.exit_code
     except _EXITS as exit_:  # --help, --version
-        code = exit_.exit_code
+        return exit_.exit_code
     except _CLICK_ERRORS as err:  # usage errors: click's own "Usage: ... Error: ..."
         err.show()
-        code = EXIT_ERROR
-    except _ABORTS:
-        _say("lambdacheck: interrupted", None)
-        code = EXIT_INTERRUPTED
-    except Exception as err:  # the funnel: never a traceback unless --debug
-        if debug:
-            raise
-        _say(f"lambdacheck: internal error: {type(err).__name__}: {err}",
-             "run again with --debug for the traceback, and report it")
-        code = EXIT_INTERNAL
-    sys.exit(code)
-
-
-def _say(message: str, hint: str | None) -> None:
-    sys.stderr.write(message + "\n")
-    if hint:
-        sys.stderr.write(f"hint: {hint}\n")
+        return EXIT_ERROR
+    except typer.Abort:
+        return interrupted()
+    return returned if isinstance(returned, int) else None  # click returns 130 on Ctrl-C

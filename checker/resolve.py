@@ -74,7 +74,7 @@ class ExecLine:
 
 @record
 class CommandLine:
-    """What the command line says, as typed (empty/None = not given). cli.py builds it."""
+    """What the command line says, as typed (empty/None = not given). commands.py builds it."""
 
     artifacts: tuple[Path, ...] = ()
     runtimes: tuple[str, ...] = ()

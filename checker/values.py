@@ -6,7 +6,6 @@ into a Severity, KEY=VALUE pairs and env files into env tuples, event arguments 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -25,6 +24,8 @@ ENV_FILE_CAP = MIB  # Lambda allows 4 KB of variables; a megabyte leaves room fo
 def runtime_by_name(name: str, catalog: Catalog) -> Runtime:
     runtime = catalog.get(name)
     if runtime is None:
+        import difflib  # only to say what was meant
+
         close = difflib.get_close_matches(name, catalog.names(), n=3, cutoff=0.6)
         hint = f"did you mean {' or '.join(close)}?" if close else \
             "lambdacheck runtimes lists the known runtimes; --runtime-file adds your own"

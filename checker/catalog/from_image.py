@@ -9,7 +9,6 @@ loader could find is judged by its own version definitions), and the paths the f
 from __future__ import annotations
 
 import posixpath
-import shlex
 from collections.abc import Iterable
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -157,6 +156,8 @@ def command(image: ImageFacts) -> tuple[str, ...] | None:
     entrypoint = image.config.entrypoint or ()
     cmd = image.config.cmd or ()
     if len(entrypoint) == 1 and " " in entrypoint[0] and not cmd:
+        import shlex  # only images with a shell-form ENTRYPOINT
+
         return tuple(shlex.split(entrypoint[0]))  # shell-form ENTRYPOINT
     full = tuple(entrypoint) + tuple(cmd)
     return full or None

@@ -86,22 +86,25 @@ def test_every_command_works_with_the_collector_on(tmp_path: Path, command: list
 
 def test_a_plain_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     """A check of a ZIP with no ELF, no package.json and no config, from a warm catalog
-    cache, leaves out what only other work needs: packaging (a version that is no plain
-    release), hashlib (a cache load that must hash a file), json, tomllib (a cache miss),
-    concurrent.futures and logging, importlib.resources, tempfile, pyelftools. Modules that
-    typer itself imports (in the installed version) do not count."""
+    cache, leaves out what only other work needs: typer and click (a plain command line is
+    read by checker/argv), packaging (a version that is no plain release), hashlib (a cache
+    load that must hash a file), json, tomllib (a cache miss), concurrent.futures and
+    logging, difflib (a did-you-mean), shlex (an image's shell-form entrypoint),
+    importlib.resources, tempfile, pyelftools. What the interpreter imported before
+    lambdacheck starts (site and the .pth files of this Python's site-packages) does not
+    count."""
     archive = make_zip(tmp_path / "fn.zip", [File("bootstrap", b"#!/bin/sh\n", mode=0o755)])
-    probe = ("import sys, typer\n"
-             "by_typer = set(sys.modules)\n"
+    probe = ("import sys\n"
+             "at_start = set(sys.modules)\n"
              "from checker.launch import main\n"
              "try:\n"
              f"    main(['check', {str(archive)!r}, '-r', 'provided.al2023'])\n"
              "except SystemExit as done:\n"
-             "    unused = ('packaging', 'hashlib', 'json', 'tomllib', 'tomli',\n"
-             "              'concurrent.futures',\n"
+             "    unused = ('typer', 'click', 'checker.cli', 'packaging', 'hashlib', 'json',\n"
+             "              'tomllib', 'tomli', 'concurrent.futures', 'difflib', 'shlex',\n"
              "              'logging', 'importlib.resources', 'tempfile', 'elftools')\n"
              "    print(done.code, sorted(m for m in unused\n"
-             "                           if m in sys.modules and m not in by_typer))\n")
+             "                           if m in sys.modules and m not in at_start))\n")
     env = {**__import__("os").environ, "LAMBDACHECK_CACHE_DIR": str(tmp_path / "cache")}
     runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                            check=True, env=env, cwd=tmp_path) for _ in range(2)]

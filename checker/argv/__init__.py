@@ -1,0 +1,1 @@
+"""A plain check or run command line, read without importing typer (see parse.py)."""
