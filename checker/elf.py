@@ -13,8 +13,11 @@ go through `array`, about 500 times faster than per-record parsing on a big libr
 from __future__ import annotations
 
 import functools
+import importlib
 import struct
 import sys
+import threading
+import types
 from array import array
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -76,6 +79,7 @@ def read_elf(stream: ByteStream) -> ElfFacts:
     the kernel (a table over 64 KiB, a wrong entry size); problems further in are recorded in
     `ElfFacts.problems`. Errors of the stream itself (OSError) propagate.
     """
+    _import_pyelftools()
     from elftools.common.exceptions import ELFError as PyElfToolsError
     from elftools.construct.core import ConstructError
 
@@ -113,6 +117,45 @@ def _split_version(version: str) -> tuple[str, tuple[int, ...]] | None:
             if all(part.isdigit() for part in parts):
                 return prefix, tuple(int(part) for part in parts)
     return None
+
+
+# Standard modules pyelftools' copy of construct imports for its debugging helpers only
+# (construct.debug: Probe and Debugger call them when a developer uses those, which lambdacheck
+# never does): pdb brings signal, cmd, bdb, code, glob and string, traceback textwrap; ~5 ms,
+# the cost of pyelftools' own import again.
+_DEBUGGING_ONLY = ("pdb", "traceback")
+
+
+class _OnFirstUse(types.ModuleType):
+    """Stands in for a standard module while pyelftools imports: the first attribute anything
+    asks of it imports the real module (which it then forwards every attribute to)."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        with _STAND_IN_LOCK:
+            if sys.modules.get(self.__name__) is self:
+                del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+_STAND_IN_LOCK = threading.Lock()
+
+
+@functools.cache
+def _import_pyelftools() -> None:
+    """Import pyelftools, with _DEBUGGING_ONLY not imported yet as stand-ins: once it is in,
+    they leave sys.modules, so what imports them later gets the real modules, and
+    pyelftools' names for them import the real ones if they are ever used."""
+    with _STAND_IN_LOCK:
+        stand_ins = {name: _OnFirstUse(name) for name in _DEBUGGING_ONLY
+                     if name not in sys.modules}
+        sys.modules.update(stand_ins)
+    try:
+        import elftools.construct  # noqa: F401 - the package that imports construct.debug
+    finally:
+        with _STAND_IN_LOCK:
+            for name, stand_in in stand_ins.items():
+                if sys.modules.get(name) is stand_in:
+                    del sys.modules[name]
 
 
 class _Source:

@@ -15,6 +15,7 @@ import platform
 import re
 import struct
 import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -612,3 +613,47 @@ def test_access_pattern_on_a_big_library(built: Callable[[str], Path]) -> None:
     assert backward <= 1  # only back from PT_DYNAMIC to the tables it points to
     assert sum(size for _, size in stream.reads) < path.stat().st_size // 2
     assert all(offset + size <= section_headers for offset, size in stream.reads)
+
+
+# -- what reading an ELF imports ---------------------------------------------------------------
+
+_IMPORTS_PROBE = """
+import sys
+{before}
+at_start = set(sys.modules)
+from checker.elf import read_elf
+with open(sys.executable, "rb") as binary:
+    assert read_elf(binary).arch
+print(sorted(m for m in ("pdb", "traceback", "signal", "cmd", "bdb", "textwrap")
+             if m in sys.modules and m not in at_start))
+import elftools.construct.debug as debug
+import pdb, traceback
+print(type(pdb) is type(sys) and pdb.__file__.endswith("pdb.py"),
+      type(traceback) is type(sys) and traceback.__file__.endswith("traceback.py"))
+print(debug.pdb.post_mortem is pdb.post_mortem, debug.traceback.format_exc is traceback.format_exc,
+      debug.traceback.format_exc().strip())
+print(debug.pdb is pdb, debug.traceback is traceback)
+"""
+
+
+def _imports_probe(before: str = "") -> list[str]:
+    done = subprocess.run([sys.executable, "-c", _IMPORTS_PROBE.format(before=before)],
+                          capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.splitlines()
+
+
+def test_reading_an_elf_leaves_pdb_and_traceback_to_whoever_uses_them() -> None:
+    """pyelftools' construct imports them for debugging helpers only: while it imports they
+    are stand-ins, so a check does not pay for them, and they still work when used."""
+    imported, real, forwarded, same = _imports_probe()
+    assert imported == "[]"
+    assert real == "True True"  # imported afterwards: the real modules
+    assert forwarded == "True True NoneType: None"  # pyelftools' names reach the real ones
+    assert same == "False False"  # through its stand-ins
+
+
+def test_pdb_imported_before_is_the_one_pyelftools_gets() -> None:
+    imported, real, forwarded, same = _imports_probe("import pdb, traceback")
+    assert imported == "[]"
+    assert (real, forwarded) == ("True True", "True True NoneType: None")
+    assert same == "True True"  # no stand-in for a module already there

@@ -38,7 +38,8 @@ def test_a_plain_check_or_run_goes_to_the_commands_without_typer(tmp_path: Path)
              "from checker.launch import main\n"
              "try:\n    main(sys.argv[1:])\n"
              "except SystemExit as done:\n"
-             "    heavy = sorted(m for m in ('typer', 'click', 'checker.cli') if m in sys.modules)\n"
+             "    heavy = sorted(m for m in ('typer', 'click', 'checker.cli')\n"
+             "                   if m in sys.modules)\n"
              "    print(done.code, heavy)\n")
     env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
     for command in ("check", "run"):
