@@ -21,7 +21,7 @@ import typer
 
 from checker import __version__, commands, startup
 from checker.argv.parse import COMPLETION_VAR
-from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
+from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from checker.funnel import Done, debug_split, exit_code, interrupted
 from checker.lambda_env import (
     DEFAULT_ARCH,
@@ -349,6 +349,9 @@ def _parse_and_call(args: list[str]) -> int | None:
     except _CLICK_ERRORS as err:  # usage errors: click's own "Usage: ... Error: ..."
         err.show()
         return EXIT_ERROR
-    except typer.Abort:
+    except typer.Abort:  # Ctrl-C with the standalone click: it wrote the newline after ^C
         return interrupted()
-    return returned if isinstance(returned, int) else None  # click returns 130 on Ctrl-C
+    if returned == EXIT_INTERRUPTED:  # Ctrl-C with typer's own click (0.28), which says nothing
+        sys.stderr.write("\n")  # (a command returns None: check and run raise Done)
+        return interrupted()
+    return returned if isinstance(returned, int) else None

@@ -38,6 +38,7 @@ def exit_code(call: Callable[[], int | None], debug: bool) -> int:
         say(f"lambdacheck: error: {err.message}", err.hint)
         return err.exit_code
     except KeyboardInterrupt:
+        sys.stderr.write("\n")  # after the terminal's ^C, as click does before its Abort
         return interrupted()
     except Exception as err:  # the funnel: never a traceback unless --debug
         if debug:
