@@ -159,3 +159,49 @@ def test_an_unreadable_existing_path_is_left_to_typer(tmp_path: Path) -> None:
     secret.chmod(0)
     assert parse(["check", "--junit", str(secret)]) is None
     assert parse(["check", str(secret)]) is not None  # the reader says why, in one line
+
+
+def vocabulary(command: str, existing: Path) -> list[list[str]]:
+    """Token groups a command line is made of: every option with each sample value (apart,
+    joined with '=', or missing), flags, positionals, and what click reads otherwise."""
+    groups: list[list[str]] = [["a.zip"], ["dir/b.zip"], [str(existing)], ["-"], ["--"], [""],
+                               ["-x"], ["--nope"], ["--help"], ["=v"], ["１２８"], ["-1"]]
+    for param in click_params(command):
+        if param.param_type_name == "argument":
+            continue
+        if param.is_flag:
+            groups += [[flag] for flag in (*param.opts, *param.secondary_opts)]
+            groups.append([f"{param.opts[0]}=1"])
+            continue
+        for opt in param.opts:
+            for value in [*samples(param, existing), "-v", "", "0", "x"]:
+                groups.append([opt, value])
+                groups.append([f"{opt}={value}"])
+            groups.append([opt])
+        groups.append([f"{param.opts[0][:-1]}", "v"])  # a misspelling: no prefix matching
+    return groups
+
+
+@pytest.mark.parametrize("command", FAST)
+def test_random_command_lines_it_accepts_typer_reads_the_same(
+        command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seeded random lines of those groups: where the parser answers, typer must have read
+    the line without an error and passed the same parameters."""
+    import random
+
+    monkeypatch.delenv(COMPLETION_VAR, raising=False)
+    existing = tmp_path / "there.zip"
+    existing.write_bytes(b"PK")
+    groups = vocabulary(command, existing)
+    chance = random.Random(f"lambdacheck {command}")
+    accepted = 0
+    for _ in range(400):
+        args = [command]
+        for _ in range(chance.randint(0, 6)):
+            args += chance.choice(groups)
+        fast = parse(args)
+        if fast is None:
+            continue
+        accepted += 1
+        assert normal(fast) == normal(typer_reads(args, monkeypatch)), args
+    assert accepted >= 40, accepted  # the lines are not all declined
