@@ -13,8 +13,8 @@ the median CPU time (user + sys) of the process, which other load moves much les
   (benchmarks/run_invoke.py's floor), the two measured in turns, the ratio of each pair
   (its median printed)                        (target <= 1.5x the floor)
 - `python3 -c 'import typer'` and `python3 -c 'import checker.cli'`: what the command line
-  machinery costs before any check runs (typer 0.29 also imported pydantic, hence the pin
-  `<0.29`)
+  machinery costs --help, a usage error and every command but a plain check or run, which
+  checker/argv reads without it (typer 0.29 also imported pydantic, hence the pin `<0.29`)
 - `python3 -c pass`: the interpreter's own start (site and its .pth files included), the floor
   under every figure above
 - `python3 -X importtime -c 'import checker.cli'`: the K modules costing most (cumulative).
