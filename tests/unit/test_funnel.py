@@ -25,8 +25,8 @@ ENDINGS = {
               "lambdacheck: error: cannot read x.zip\nhint: is it a ZIP?\n"),
     "interrupted": (KeyboardInterrupt(), 130, "\nlambdacheck: interrupted\n"),
     "internal": (ZeroDivisionError("division by zero"), 3,
-                 "lambdacheck: internal error: ZeroDivisionError: division by zero\n"
-                 "hint: run again with --debug for the traceback, and report it\n"),
+                 ("lambdacheck: internal error: ZeroDivisionError: division by zero\n"
+                  "hint: run again with --debug for the traceback, and report it\n")),
 }
 
 
