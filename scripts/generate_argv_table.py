@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import enum
-import json
+import pprint
 import sys
 import typing
 from collections.abc import Callable, Sequence
@@ -180,42 +180,17 @@ def table_source() -> str:
         "Argument = tuple[str, Kind] | None  # the parameter taking every positional value",
         "Defaults = dict[str, Any]  # parameter: its value when not given (a choice's value)",
         "",
-        "COMMANDS: dict[str, tuple[Options, Flags, Argument, Defaults]] = {",
+        "Table = dict[str, tuple[Options, Flags, Argument, Defaults]]",
+        "",
     ]
+    table = {}
     for name in FAST:
         described = describe(group.commands[name], functions[name])  # type: ignore[attr-defined]
-        parts = (described["options"], described["flags"], described["argument"],
-                 described["defaults"])
-        lines.extend(_literal(parts, 4, f"{_literal(name, 0)[0]}: ", ","))
-    lines.append("}")
+        table[name] = (described["options"], described["flags"], described["argument"],
+                       described["defaults"])
+    # width 80: the first line also holds "COMMANDS: Table = ", and ruff allows 100
+    lines.append(f"COMMANDS: Table = {pprint.pformat(table, width=80, sort_dicts=False)}")
     return "\n".join(lines) + "\n"
-
-
-def _literal(value: Any, indent: int, prefix: str = "", suffix: str = "") -> list[str]:
-    """`value` (dicts, tuples, strings, numbers, None) as Python source lines of at most 100
-    characters, strings in double quotes; broken into one element per line where it must."""
-    pad = " " * indent
-    if isinstance(value, str):
-        return [pad + prefix + json.dumps(value) + suffix]
-    if not isinstance(value, (dict, tuple)):
-        return [pad + prefix + repr(value) + suffix]
-    if isinstance(value, dict):
-        items = [(f"{json.dumps(key)}: ", item) for key, item in value.items()]
-        opening, closing = "{", "}"
-    else:
-        items = [("", item) for item in value]
-        opening, closing = "(", ")"
-    inner = [_literal(item, 0, key)[0] for key, item in items]
-    one = ", ".join(inner) + ("," if len(items) == 1 and closing == ")" else "")
-    line = f"{pad}{prefix}{opening}{one}{closing}{suffix}"
-    if len(line) <= 100 and all(len(part) == 1 for part in
-                                (_literal(item, 0) for _, item in items)):
-        return [line]
-    lines = [f"{pad}{prefix}{opening}"]
-    for key, item in items:
-        lines.extend(_literal(item, indent + 4, key, ","))
-    lines.append(f"{pad}{closing}{suffix}")
-    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

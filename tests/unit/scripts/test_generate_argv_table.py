@@ -39,7 +39,7 @@ def test_the_committed_table_is_current() -> None:
 def test_a_stale_table_is_named_with_a_diff(tmp_path: Path) -> None:
     module = generator()
     module.TABLE = tmp_path / "table.py"
-    module.TABLE.write_text(module.table_source().replace('"--jobs"', '"--job"'))
+    module.TABLE.write_text(module.table_source().replace("--jobs", "--job"))
     module.ROOT = tmp_path
     assert module.main(["--check"]) == 1
 
