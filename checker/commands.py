@@ -57,12 +57,12 @@ def run_line(*, event: Sequence[str], expect: str | None, env: Sequence[str],
 
 
 def check(**parameters: Any) -> None:
-    """Check artifacts statically against the runtime catalog (no Docker needed)."""
+    """`lambdacheck check` (its help text is cli.check's)."""
     finish(check_line(**parameters))
 
 
 def run(**parameters: Any) -> None:
-    """Check statically, then run in the Lambda emulator image with the RIE."""
+    """`lambdacheck run` (its help text is cli.run's)."""
     from checker.runner.connection import connect_early
 
     connect_early()  # the engine answers while the modules below import
